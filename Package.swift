@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Colorize: automatic colorization of grey photographs.
+/// Layers (lower never imports higher): Imaging, Tensor → NeuralNetwork → Colorization → ColorizeCLI.
+let package = Package(
+    name: "Colorize",
+    products: [
+        .executable(name: "colorize", targets: ["ColorizeCLI"]),
+        .executable(name: "colorize-benchmark", targets: ["ColorizeBenchmark"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries: a module map each, nothing else.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-openmp-dev"])]),
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg-dev"])]),
+
+        .target(name: "Tensor", dependencies: ["CBLAS", "CDNNL"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"]),
+        .target(name: "NeuralNetwork", dependencies: ["Tensor"]),
+        .target(name: "Colorization", dependencies: ["Tensor", "NeuralNetwork", "Imaging"]),
+        .executableTarget(name: "ColorizeCLI", dependencies: [
+            "Colorization", "Imaging", "NeuralNetwork", "Tensor",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "ColorizeBenchmark", dependencies: [
+            "Colorization", "Imaging", "NeuralNetwork", "Tensor",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "Tensor"]),
+        .testTarget(name: "ColorizationTests", dependencies: ["Colorization", "NeuralNetwork", "Tensor", "Imaging"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

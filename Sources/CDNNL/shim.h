@@ -1,0 +1,9 @@
+#include <oneapi/dnnl/dnnl.h>
+#include <oneapi/dnnl/dnnl_debug.h>
+
+/// Swift cannot import the cast macro DNNL_MEMORY_ALLOCATE; this returns it.
+static inline void *colorize_dnnl_memory_allocate(void) { return DNNL_MEMORY_ALLOCATE; }
+
+/// OpenMP's thread controls (libgomp), shared by oneDNN and the OpenMP build of OpenBLAS.
+void omp_set_num_threads(int);
+int omp_get_max_threads(void);

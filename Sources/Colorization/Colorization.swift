@@ -1,0 +1,5 @@
+import Tensor
+import NeuralNetwork
+import Imaging
+/// Placeholder: models, training and inference land here.
+public enum Colorization {}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// Release-build benchmarks of the engine, imaging and training steps.
+@main
+struct Benchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "colorize-benchmark",
+        abstract: "Measure Colorize's speed (build with -c release).")
+}

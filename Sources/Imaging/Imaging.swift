@@ -1,0 +1,2 @@
+/// Placeholder: images, codecs and colour spaces land here.
+public enum Imaging {}

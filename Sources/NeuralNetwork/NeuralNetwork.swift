@@ -1,0 +1,3 @@
+import Tensor
+/// Placeholder: layers, optimizers and checkpoints land here.
+public enum NeuralNetwork {}

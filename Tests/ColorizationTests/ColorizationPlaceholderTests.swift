@@ -1,0 +1,4 @@
+import Testing
+@testable import Colorization
+
+@Test func ColorizationBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import Tensor
+
+@Test func TensorBuilds() { #expect(Bool(true)) }
