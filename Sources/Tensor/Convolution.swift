@@ -1,0 +1,53 @@
+// 2-D convolution and its two gradients as first-class ops. The three are linear in each argument
+// and differentiate into one another, so the set is closed under differentiation:
+//   y  = conv2d(x, w)                 ∂x = inputGradient(g, w)        ∂w = filterGradient(x, g)
+//   dx = inputGradient(dy, w)         ∂dy = conv2d(g, w)              ∂w = filterGradient(g, dy)
+//   dw = filterGradient(x, dy)        ∂x = inputGradient(dy, g)       ∂dy = conv2d(x, g)
+
+/// Which kernels run convolutions.
+public enum ConvolutionBackend: Sendable {
+    /// oneDNN's JIT kernels (the default).
+    case oneDNN
+    /// im2col + OpenBLAS GEMM: the plain reference the tests compare against.
+    case im2col
+
+    /// The backend in force for the current task.
+    @TaskLocal public static var current: ConvolutionBackend = .oneDNN
+}
+
+extension Tensor {
+    /// Cross-correlation of NHWC `input` with HWIO `filter` (no bias; add it with broadcasting).
+    public static func conv2d(_ input: Tensor, _ filter: Tensor, stride: Int = 1, padding: Padding = .same) -> Tensor {
+        let geometry = ConvolutionGeometry(inputShape: input.shape, filterShape: filter.shape, stride: stride, padding: padding)
+        return conv2d(input, filter, geometry)
+    }
+
+    static func conv2d(_ input: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+        precondition(input.shape == g.inputShape && filter.shape == g.filterShape, "conv2d shapes \(input.shape), \(filter.shape) ≠ \(g)")
+        let out = TensorStorage(count: Shape.count(g.outputShape))
+        ConvolutionKernels.forward(g, input: input.storage.pointer, filter: filter.storage.pointer, output: out.pointer)
+        return record(out, shape: g.outputShape, inputs: [input, filter]) { dy, _, needed in
+            [needed[0] ? convInputGradient(dy, filter, g) : nil, needed[1] ? convFilterGradient(input, dy, g) : nil]
+        }
+    }
+
+    /// The gradient of conv2d with respect to its input (a transposed convolution).
+    public static func convInputGradient(_ outputGradient: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+        precondition(outputGradient.shape == g.outputShape && filter.shape == g.filterShape, "convInputGradient shapes ≠ \(g)")
+        let out = TensorStorage(count: Shape.count(g.inputShape))
+        ConvolutionKernels.backwardData(g, outputGradient: outputGradient.storage.pointer, filter: filter.storage.pointer, inputGradient: out.pointer)
+        return record(out, shape: g.inputShape, inputs: [outputGradient, filter]) { gx, _, needed in
+            [needed[0] ? conv2d(gx, filter, g) : nil, needed[1] ? convFilterGradient(gx, outputGradient, g) : nil]
+        }
+    }
+
+    /// The gradient of conv2d with respect to its filter.
+    public static func convFilterGradient(_ input: Tensor, _ outputGradient: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+        precondition(input.shape == g.inputShape && outputGradient.shape == g.outputShape, "convFilterGradient shapes ≠ \(g)")
+        let out = TensorStorage(count: Shape.count(g.filterShape))
+        ConvolutionKernels.backwardWeights(g, input: input.storage.pointer, outputGradient: outputGradient.storage.pointer, filterGradient: out.pointer)
+        return record(out, shape: g.filterShape, inputs: [input, outputGradient]) { gw, _, needed in
+            [needed[0] ? convInputGradient(outputGradient, gw, g) : nil, needed[1] ? conv2d(input, gw, g) : nil]
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Glibc
+
+// Elementwise ops. Each states its derivative once; backward rules use Tensor ops only,
+// so they are differentiable again. Binary ops broadcast (NumPy rules); the gradient of a
+// broadcast input is summed back to its shape by `sum(toShape:)`.
+
+extension Tensor {
+    /// Applies a unary kernel, producing a new contiguous storage of the same shape.
+    func mapped(_ f: (Float) -> Float) -> TensorStorage {
+        let result = TensorStorage(count: count)
+        ElementwiseKernels.map(storage.pointer, result.pointer, count, f)
+        return result
+    }
+
+    static func zipped(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> (TensorStorage, [Int]) {
+        let shape = Shape.broadcast(a.shape, b.shape)
+        let result = TensorStorage(count: Shape.count(shape))
+        ElementwiseKernels.zip(a.storage.pointer, a.shape, b.storage.pointer, b.shape, result.pointer, shape, f)
+        return (result, shape)
+    }
+
+    // MARK: binary
+
+    /// a + b.  ∂/∂a = g, ∂/∂b = g (each summed to its input's shape).
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        let (out, shape) = zipped(a, b, +)
+        return record(out, shape: shape, inputs: [a, b]) { g, _, needed in
+            [needed[0] ? g.sum(toShape: a.shape) : nil, needed[1] ? g.sum(toShape: b.shape) : nil]
+        }
+    }
+
+    /// a − b.  ∂/∂a = g, ∂/∂b = −g.
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        let (out, shape) = zipped(a, b, -)
+        return record(out, shape: shape, inputs: [a, b]) { g, _, needed in
+            [needed[0] ? g.sum(toShape: a.shape) : nil, needed[1] ? (-g).sum(toShape: b.shape) : nil]
+        }
+    }
+
+    /// a · b.  ∂/∂a = g·b, ∂/∂b = g·a.
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        let (out, shape) = zipped(a, b, *)
+        return record(out, shape: shape, inputs: [a, b]) { g, _, needed in
+            [needed[0] ? (g * b).sum(toShape: a.shape) : nil, needed[1] ? (g * a).sum(toShape: b.shape) : nil]
+        }
+    }
+
+    /// a / b.  ∂/∂a = g/b, ∂/∂b = −g·a/b².
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        let (out, shape) = zipped(a, b, /)
+        return record(out, shape: shape, inputs: [a, b]) { g, _, needed in
+            [needed[0] ? (g / b).sum(toShape: a.shape) : nil,
+             needed[1] ? (-(g * a) / b.squared()).sum(toShape: b.shape) : nil]
+        }
+    }
+
+    public static func + (a: Tensor, b: Float) -> Tensor { a + Tensor(b) }
+    public static func - (a: Tensor, b: Float) -> Tensor { a - Tensor(b) }
+    public static func * (a: Tensor, b: Float) -> Tensor { a * Tensor(b) }
+    public static func / (a: Tensor, b: Float) -> Tensor { a * Tensor(1 / b) }
+    public static func + (a: Float, b: Tensor) -> Tensor { Tensor(a) + b }
+    public static func - (a: Float, b: Tensor) -> Tensor { Tensor(a) - b }
+    public static func * (a: Float, b: Tensor) -> Tensor { Tensor(a) * b }
+
+    // MARK: unary
+
+    /// −x.  ∂ = −g.
+    public static prefix func - (x: Tensor) -> Tensor {
+        record(x.mapped { -$0 }, shape: x.shape, inputs: [x]) { g, _, _ in [-g] }
+    }
+
+    /// eˣ.  ∂ = g·eˣ (reuses the output).
+    public func exp() -> Tensor {
+        Tensor.record(mapped { Glibc.expf($0) }, shape: shape, inputs: [self], savesOutput: true) { g, y, _ in [g * y!] }
+    }
+
+    /// ln x.  ∂ = g/x.
+    public func log() -> Tensor {
+        let x = self
+        return Tensor.record(mapped { Glibc.logf($0) }, shape: shape, inputs: [self]) { g, _, _ in [g / x] }
+    }
+
+    /// √x.  ∂ = g/(2√x) (reuses the output).
+    public func sqrt() -> Tensor {
+        Tensor.record(mapped { $0.squareRoot() }, shape: shape, inputs: [self], savesOutput: true) { g, y, _ in [g / (y! * 2)] }
+    }
+
+    /// x².  ∂ = 2g·x.
+    public func squared() -> Tensor {
+        let x = self
+        return Tensor.record(mapped { $0 * $0 }, shape: shape, inputs: [self]) { g, _, _ in [g * x * 2] }
+    }
+
+    /// tanh x.  ∂ = g·(1 − tanh²x) (reuses the output).
+    public func tanh() -> Tensor {
+        Tensor.record(mapped { Glibc.tanhf($0) }, shape: shape, inputs: [self], savesOutput: true) { g, y, _ in
+            [g * (1 - y!.squared())]
+        }
+    }
+
+    /// LeakyReLU: x for x > 0, αx otherwise.  ∂ = g·m with the constant mask m = (x > 0 ? 1 : α),
+    /// so its second derivative is zero almost everywhere, as it should be.
+    public func leakyReLU(_ alpha: Float) -> Tensor {
+        let out = mapped { $0 > 0 ? $0 : $0 * alpha }
+        let x = self
+        return Tensor.record(out, shape: shape, inputs: [self]) { g, _, _ in
+            [g * Tensor(storage: x.mapped { $0 > 0 ? 1 : alpha }, shape: x.shape)]
+        }
+    }
+
+    /// 1 where x > threshold, else 0: a constant (never differentiated), for masks and metrics.
+    public func greater(than threshold: Float) -> Tensor {
+        Tensor(storage: mapped { $0 > threshold ? 1 : 0 }, shape: shape)
+    }
+}

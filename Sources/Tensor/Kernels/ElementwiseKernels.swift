@@ -1,0 +1,68 @@
+/// Elementwise loops over raw buffers. Each body is a plain indexed loop so LLVM vectorises it.
+enum ElementwiseKernels {
+    /// out[i] = f(a[i]) over `count` contiguous elements.
+    @inline(__always)
+    static func map(_ a: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int,
+                    _ f: (Float) -> Float) {
+        for i in 0..<count { out[i] = f(a[i]) }
+    }
+
+    /// out = f(a, b) with NumPy broadcasting; `out` is contiguous with shape `outShape`.
+    @inline(__always)
+    static func zip(_ a: UnsafePointer<Float>, _ aShape: [Int], _ b: UnsafePointer<Float>, _ bShape: [Int],
+                    _ out: UnsafeMutablePointer<Float>, _ outShape: [Int], _ f: (Float, Float) -> Float) {
+        let n = Shape.count(outShape)
+        if aShape == outShape && bShape == outShape {
+            for i in 0..<n { out[i] = f(a[i], b[i]) }
+            return
+        }
+        let loop = StridedLoop(shape: outShape, strides: [Shape.strides(outShape),
+                                                          Shape.broadcastStrides(aShape, into: outShape),
+                                                          Shape.broadcastStrides(bShape, into: outShape)])
+        let inner = loop.innerCount
+        let sa = loop.innerStride(1), sb = loop.innerStride(2)
+        loop.forEachRow { o, ia, ib in
+            let po = out + o, pa = a + ia, pb = b + ib
+            switch (sa, sb) {
+            case (1, 1): for i in 0..<inner { po[i] = f(pa[i], pb[i]) }
+            case (1, 0): let y = pb[0]; for i in 0..<inner { po[i] = f(pa[i], y) }
+            case (0, 1): let x = pa[0]; for i in 0..<inner { po[i] = f(x, pb[i]) }
+            default: for i in 0..<inner { po[i] = f(pa[i * sa], pb[i * sb]) }
+            }
+        }
+    }
+
+    /// Sum of `count` contiguous floats, with 16 independent accumulators so it vectorises.
+    static func sum(_ a: UnsafePointer<Float>, _ count: Int, stride: Int = 1) -> Float {
+        if stride != 1 {
+            var s: Float = 0
+            for i in 0..<count { s += a[i * stride] }
+            return s
+        }
+        var acc = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= count {
+            acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
+            i += 16
+        }
+        var s = acc.sum()
+        while i < count { s += a[i]; i += 1 }
+        return s
+    }
+
+    /// out (shape `outShape`, contiguous, pre-zeroed) += a reduced by broadcasting: every element of
+    /// `a` adds into the output element it broadcasts from.
+    static func reduce(_ a: UnsafePointer<Float>, _ aShape: [Int], into out: UnsafeMutablePointer<Float>, _ outShape: [Int]) {
+        let loop = StridedLoop(shape: aShape, strides: [Shape.strides(aShape), Shape.broadcastStrides(outShape, into: aShape)])
+        let inner = loop.innerCount
+        let so = loop.innerStride(1)
+        loop.forEachRow { ia, io, _ in
+            let pa = a + ia, po = out + io
+            if so == 0 {
+                po[0] += sum(pa, inner)
+            } else {
+                for i in 0..<inner { po[i * so] += pa[i] }
+            }
+        }
+    }
+}

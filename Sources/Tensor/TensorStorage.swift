@@ -1,0 +1,34 @@
+import Glibc
+
+/// A reference-counted, 64-byte-aligned Float32 buffer: the memory behind one or more `Tensor` values.
+///
+/// Alignment keeps AVX-512 loads in the kernels and oneDNN on their fast paths.
+/// Copy-on-write happens in `Tensor`, which checks uniqueness of this object before mutating.
+public final class TensorStorage: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    /// Allocates `count` floats; the contents are uninitialised unless `zeroed`.
+    public init(count: Int, zeroed: Bool = false) {
+        precondition(count >= 0, "negative element count")
+        self.count = count
+        var raw: UnsafeMutableRawPointer?
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+            fatalError("TensorStorage: out of memory allocating \(bytes) bytes")
+        }
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        if zeroed { pointer.initialize(repeating: 0, count: count) }
+    }
+
+    deinit { free(pointer) }
+
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
+
+    /// A new storage holding the same values.
+    func copy() -> TensorStorage {
+        let result = TensorStorage(count: count)
+        result.pointer.update(from: pointer, count: count)
+        return result
+    }
+}

@@ -1,0 +1,72 @@
+import Testing
+@testable import Tensor
+
+@Suite struct ConvolutionTests {
+    /// Odd sizes with stride 2 and "same" padding exercise asymmetric padding.
+    static let cases: [(input: [Int], filter: [Int], stride: Int)] = [
+        ([2, 7, 5, 3], [3, 3, 3, 4], 1),
+        ([2, 7, 5, 3], [5, 5, 3, 2], 2),
+        ([1, 6, 6, 2], [1, 1, 2, 3], 1),
+        ([1, 9, 8, 1], [3, 3, 1, 2], 2),
+    ]
+
+    @Test(arguments: [ConvolutionBackend.oneDNN, .im2col])
+    func conv2dGradients(backend: ConvolutionBackend) {
+        ConvolutionBackend.$current.withValue(backend) {
+            for (i, c) in Self.cases.enumerated() {
+                let x = GradientCheck.random(c.input, seed: UInt64(20 + i))
+                let w = GradientCheck.random(c.filter, seed: UInt64(30 + i))
+                GradientCheck.expectFirstAndSecondOrder({ Tensor.conv2d($0[0], $0[1], stride: c.stride).squared() }, at: [x, w])
+            }
+        }
+    }
+
+    @Test(arguments: [ConvolutionBackend.oneDNN, .im2col])
+    func gradientOpsAreDifferentiable(backend: ConvolutionBackend) {
+        ConvolutionBackend.$current.withValue(backend) {
+            for (i, c) in Self.cases.enumerated() {
+                let g = ConvolutionGeometry(inputShape: c.input, filterShape: c.filter, stride: c.stride, padding: .same)
+                let x = GradientCheck.random(g.inputShape, seed: UInt64(40 + i))
+                let w = GradientCheck.random(g.filterShape, seed: UInt64(50 + i))
+                let dy = GradientCheck.random(g.outputShape, seed: UInt64(60 + i))
+                GradientCheck.expectFirstAndSecondOrder({ Tensor.convInputGradient($0[0], $0[1], g).squared() }, at: [dy, w])
+                GradientCheck.expectFirstAndSecondOrder({ Tensor.convFilterGradient($0[0], $0[1], g).squared() }, at: [x, dy])
+            }
+        }
+    }
+
+    @Test func oneDNNMatchesIm2col() {
+        for c in Self.cases + [([6, 32, 32, 96], [5, 5, 96, 64], 1), ([6, 32, 32, 32], [5, 5, 32, 32], 2), ([2, 64, 64, 1], [11, 11, 1, 32], 1)] {
+            let g = ConvolutionGeometry(inputShape: c.input, filterShape: c.filter, stride: c.stride, padding: .same)
+            let x = GradientCheck.random(g.inputShape, seed: 1), w = GradientCheck.random(g.filterShape, seed: 2)
+            let dy = GradientCheck.random(g.outputShape, seed: 3)
+            func all() -> [Tensor] {
+                [Tensor.conv2d(x, w, g), Tensor.convInputGradient(dy, w, g), Tensor.convFilterGradient(x, dy, g)]
+            }
+            let fast = ConvolutionBackend.$current.withValue(.oneDNN) { all() }
+            let reference = ConvolutionBackend.$current.withValue(.im2col) { all() }
+            for (f, r) in zip(fast, reference) {
+                let scale = r.scalars.map(abs).max() ?? 1
+                let worst = zip(f.scalars, r.scalars).map { abs($0 - $1) }.max() ?? 0
+                #expect(worst <= 1e-4 * max(scale, 1), "\(g): max difference \(worst)")
+            }
+        }
+    }
+
+    @Test func samePaddingSizes() {
+        let g = ConvolutionGeometry(inputShape: [1, 7, 5, 1], filterShape: [5, 5, 1, 1], stride: 2, padding: .same)
+        #expect(g.outputShape == [1, 4, 3, 1])
+        #expect((g.padTop, g.padBottom, g.padLeft, g.padRight) == (2, 2, 2, 2))
+        let even = ConvolutionGeometry(inputShape: [1, 8, 8, 1], filterShape: [5, 5, 1, 1], stride: 2, padding: .same)
+        #expect(even.outputShape == [1, 4, 4, 1])
+        #expect((even.padTop, even.padBottom) == (1, 2))
+    }
+
+    @Test func knownValues() {
+        // 3×3 input of 1…9, a 2×2 filter of ones, valid padding: each output sums a 2×2 window.
+        let x = Tensor(shape: [1, 3, 3, 1], values: (1...9).map(Float.init))
+        let y = Tensor.conv2d(x, Tensor.ones([2, 2, 1, 1]), padding: .valid)
+        #expect(y.shape == [1, 2, 2, 1])
+        #expect(y.scalars == [12, 16, 24, 28])
+    }
+}
