@@ -5,5 +5,6 @@ import ArgumentParser
 struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "colorize-benchmark",
-        abstract: "Measure Colorize's speed (build with -c release).")
+        abstract: "Measure Colorize's speed (build with -c release).",
+        subcommands: [EngineBenchmark.self])
 }
