@@ -1,4 +1,5 @@
 import CDNNL
+import Dispatch
 import Synchronization
 
 /// Convolutions on oneDNN's JIT kernels: NHWC activations, filters kept plain (HWIO) in the engine
@@ -36,7 +37,7 @@ enum OneDNNConvolution {
             let key = Plan.Key(pass: pass, geometry: g)
             let plan: Plan?
             if let cached = plans[key] { plan = cached } else {
-                plan = Plan(pass: pass, geometry: g)
+                plan = fastestPlan(pass, g)
                 plans[key] = plan
             }
             guard let plan else { return false }
@@ -44,6 +45,28 @@ enum OneDNNConvolution {
             return true
         }
     }
+}
+
+/// Builds the primitive with plain NHWC activations and with the primitive's preferred (blocked)
+/// activations plus reorders, times both on scratch buffers, and keeps the faster: which one wins
+/// depends on the pass, the shape and the CPU's instruction set.
+private func fastestPlan(_ pass: OneDNNConvolution.Pass, _ g: ConvolutionGeometry) -> Plan? {
+    let candidates = [false, true].compactMap { Plan(pass: pass, geometry: g, blockedActivations: $0) }
+    guard candidates.count > 1 else { return candidates.first }
+    let source = UnsafeMutablePointer<Float>.allocate(capacity: Shape.count(g.inputShape))
+    let filter = UnsafeMutablePointer<Float>.allocate(capacity: Shape.count(g.filterShape))
+    let destination = UnsafeMutablePointer<Float>.allocate(capacity: Shape.count(g.outputShape))
+    defer { source.deallocate(); filter.deallocate(); destination.deallocate() }
+    source.initialize(repeating: 0.5, count: Shape.count(g.inputShape))
+    filter.initialize(repeating: 0.5, count: Shape.count(g.filterShape))
+    destination.initialize(repeating: 0.5, count: Shape.count(g.outputShape))
+    func seconds(_ plan: Plan) -> UInt64 {
+        plan.execute(source: source, filter: filter, destination: destination)
+        let start = DispatchTime.now().uptimeNanoseconds
+        plan.execute(source: source, filter: filter, destination: destination)
+        return DispatchTime.now().uptimeNanoseconds - start
+    }
+    return candidates.min { seconds($0) < seconds($1) }
 }
 
 /// The process-wide oneDNN CPU engine and stream.
@@ -65,33 +88,70 @@ private final class DNNLRuntime: @unchecked Sendable {
     }
 }
 
-/// One convolution primitive plus the reorder between the plain HWIO filter and its preferred layout.
+/// One argument of a primitive: the plain layout the engine keeps (NHWC activations, HWIO filters),
+/// the layout the primitive prefers, and the reorder between them (nil when they are equal).
+private struct Operand {
+    let argument: Int32
+    let plain: dnnl_memory_desc_t
+    let preferred: dnnl_memory_desc_t
+    /// Outputs are reordered preferred → plain after the primitive; inputs plain → preferred before it.
+    let isOutput: Bool
+    let reorder: dnnl_primitive_t?
+    let preferredBytes: Int
+
+    init?(argument: Int32, plain: dnnl_memory_desc_t, preferred: dnnl_memory_desc_t, isOutput: Bool, engine: dnnl_engine_t) {
+        var plain = plain, preferred = preferred
+        self.argument = argument
+        self.isOutput = isOutput
+        preferredBytes = dnnl_memory_desc_get_size(&preferred)
+        var reorder: dnnl_primitive_t?
+        if dnnl_memory_desc_equal(&plain, &preferred) == 0 {
+            var reorderPD: dnnl_primitive_desc_t?
+            let created = isOutput
+                ? dnnl_reorder_primitive_desc_create(&reorderPD, &preferred, engine, &plain, engine, nil)
+                : dnnl_reorder_primitive_desc_create(&reorderPD, &plain, engine, &preferred, engine, nil)
+            guard created == dnnl_success, let reorderPD else { return nil }
+            defer { dnnl_primitive_desc_destroy(reorderPD) }
+            guard dnnl_primitive_create(&reorder, reorderPD) == dnnl_success else { return nil }
+        }
+        self.reorder = reorder
+        self.plain = plain
+        self.preferred = preferred
+    }
+
+    func destroy() { if let reorder { dnnl_primitive_destroy(reorder) } }
+}
+
+/// One convolution primitive with its three operands and a user-managed scratchpad.
 private final class Plan: @unchecked Sendable {
     struct Key: Hashable, Sendable {
         let pass: OneDNNConvolution.Pass
         let geometry: ConvolutionGeometry
     }
 
-    let pass: OneDNNConvolution.Pass
     let primitive: dnnl_primitive_t
-    let sourceDescriptor, destinationDescriptor, plainFilterDescriptor, filterDescriptor: dnnl_memory_desc_t
-    /// Plain → preferred (forward, backward-data) or preferred → plain (backward-weights); nil if equal.
-    let reorder: dnnl_primitive_t?
-    let filterBytes: Int
+    /// Source (x or dx), filter (w or dw), destination (y or dy), in that order.
+    let operands: [Operand]
     let scratchpadDescriptor: dnnl_memory_desc_t
     let scratchpadBytes: Int
 
     /// Nil when oneDNN offers only a reference implementation (or fails) for this shape.
-    init?(pass: OneDNNConvolution.Pass, geometry g: ConvolutionGeometry) {
+    /// With `blockedActivations` the activations go to the primitive in its preferred layout
+    /// (paying reorders) instead of plain NHWC.
+    init?(pass: OneDNNConvolution.Pass, geometry g: ConvolutionGeometry, blockedActivations: Bool) {
         let runtime = DNNLRuntime.shared
         func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
             var md = dnnl_memory_desc_t()
             _ = dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), dnnl_f32, tag)
             return md
         }
-        var source = descriptor([g.n, g.inChannels, g.h, g.w], dnnl_nhwc)
-        var destination = descriptor([g.n, g.outChannels, g.outHeight, g.outWidth], dnnl_nhwc)
-        var anyFilter = descriptor([g.outChannels, g.inChannels, g.kh, g.kw], dnnl_format_tag_any)
+        let sourceDims = [g.n, g.inChannels, g.h, g.w]
+        let destinationDims = [g.n, g.outChannels, g.outHeight, g.outWidth]
+        let filterDims = [g.outChannels, g.inChannels, g.kh, g.kw]
+        let activationTag = blockedActivations ? dnnl_format_tag_any : dnnl_nhwc
+        var source = descriptor(sourceDims, activationTag)
+        var destination = descriptor(destinationDims, activationTag)
+        var anyFilter = descriptor(filterDims, dnnl_format_tag_any)
         let strides: [Int64] = [Int64(g.strideH), Int64(g.strideW)]
         let padLeft: [Int64] = [Int64(g.padTop), Int64(g.padLeft)]
         let padRight: [Int64] = [Int64(g.padBottom), Int64(g.padRight)]
@@ -113,19 +173,25 @@ private final class Plan: @unchecked Sendable {
         defer { dnnl_primitive_desc_destroy(forwardPD) }
 
         var pd: dnnl_primitive_desc_t?
+        let queries: [(dnnl_query_t, Int32)]
         switch pass {
         case .forward:
             guard dnnl_primitive_desc_clone(&pd, forwardPD) == dnnl_success else { return nil }
+            queries = [(dnnl_query_src_md, DNNL_ARG_SRC), (dnnl_query_weights_md, DNNL_ARG_WEIGHTS), (dnnl_query_dst_md, DNNL_ARG_DST)]
         case .backwardData:
             var desc = dnnl_convolution_desc_t()
             guard dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &source, &anyFilter,
                                                            &destination, strides, padLeft, padRight) == dnnl_success,
                   dnnl_primitive_desc_create(&pd, &desc, attributes, runtime.engine, forwardPD) == dnnl_success else { return nil }
+            queries = [(dnnl_query_diff_src_md, DNNL_ARG_DIFF_SRC), (dnnl_query_weights_md, DNNL_ARG_WEIGHTS),
+                       (dnnl_query_diff_dst_md, DNNL_ARG_DIFF_DST)]
         case .backwardWeights:
             var desc = dnnl_convolution_desc_t()
             guard dnnl_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, &source, &anyFilter, nil,
                                                               &destination, strides, padLeft, padRight) == dnnl_success,
                   dnnl_primitive_desc_create(&pd, &desc, attributes, runtime.engine, forwardPD) == dnnl_success else { return nil }
+            queries = [(dnnl_query_src_md, DNNL_ARG_SRC), (dnnl_query_diff_weights_md, DNNL_ARG_DIFF_WEIGHTS),
+                       (dnnl_query_diff_dst_md, DNNL_ARG_DIFF_DST)]
         }
         guard let pd else { return nil }
         defer { dnnl_primitive_desc_destroy(pd) }
@@ -134,45 +200,44 @@ private final class Plan: @unchecked Sendable {
         _ = dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &info)
         if let info, String(cString: info).hasPrefix("ref") { return nil }
 
-        let filterQuery = pass == .backwardWeights ? dnnl_query_diff_weights_md : dnnl_query_weights_md
-        guard let preferred = dnnl_primitive_desc_query_md(pd, filterQuery, 0)?.pointee else { return nil }
+        let plains = [descriptor(sourceDims, dnnl_nhwc), descriptor(filterDims, dnnl_hwio), descriptor(destinationDims, dnnl_nhwc)]
+        let outputIndex = switch pass { case .forward: 2; case .backwardData: 0; case .backwardWeights: 1 }
+        var operands: [Operand] = []
+        for (index, (query, argument)) in queries.enumerated() {
+            guard let preferred = dnnl_primitive_desc_query_md(pd, query, 0)?.pointee,
+                  let operand = Operand(argument: argument, plain: plains[index], preferred: preferred,
+                                        isOutput: index == outputIndex, engine: runtime.engine) else {
+                operands.forEach { $0.destroy() }
+                return nil
+            }
+            operands.append(operand)
+        }
         guard let scratchpad = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)?.pointee else { return nil }
         var primitive: dnnl_primitive_t?
-        guard dnnl_primitive_create(&primitive, pd) == dnnl_success, let primitive else { return nil }
-
-        var plain = descriptor([g.outChannels, g.inChannels, g.kh, g.kw], dnnl_hwio)
-        var optimal = preferred
-        var reorder: dnnl_primitive_t?
-        if dnnl_memory_desc_equal(&plain, &optimal) == 0 {
-            var reorderPD: dnnl_primitive_desc_t?
-            let created = pass == .backwardWeights
-                ? dnnl_reorder_primitive_desc_create(&reorderPD, &optimal, runtime.engine, &plain, runtime.engine, nil)
-                : dnnl_reorder_primitive_desc_create(&reorderPD, &plain, runtime.engine, &optimal, runtime.engine, nil)
-            guard created == dnnl_success, let reorderPD else { dnnl_primitive_destroy(primitive); return nil }
-            defer { dnnl_primitive_desc_destroy(reorderPD) }
-            guard dnnl_primitive_create(&reorder, reorderPD) == dnnl_success else { dnnl_primitive_destroy(primitive); return nil }
+        guard dnnl_primitive_create(&primitive, pd) == dnnl_success, let primitive else {
+            operands.forEach { $0.destroy() }
+            return nil
         }
-        self.pass = pass
         self.primitive = primitive
-        self.reorder = reorder
-        sourceDescriptor = source
-        destinationDescriptor = destination
-        plainFilterDescriptor = plain
-        filterDescriptor = optimal
-        filterBytes = dnnl_memory_desc_get_size(&optimal)
+        self.operands = operands
         scratchpadDescriptor = scratchpad
         scratchpadBytes = withUnsafePointer(to: scratchpad) { dnnl_memory_desc_get_size($0) }
     }
 
     deinit {
         dnnl_primitive_destroy(primitive)
-        if let reorder { dnnl_primitive_destroy(reorder) }
+        operands.forEach { $0.destroy() }
     }
 
+    /// Runs the primitive on plain buffers, reordering operands in and out as their layouts require.
     func execute(source: UnsafePointer<Float>, filter: UnsafeMutablePointer<Float>, destination: UnsafeMutablePointer<Float>) {
         let runtime = DNNLRuntime.shared
         var memories: [dnnl_memory_t?] = []
-        defer { for memory in memories { dnnl_memory_destroy(memory) } }
+        var buffers: [UnsafeMutableRawPointer] = []
+        defer {
+            for memory in memories { dnnl_memory_destroy(memory) }
+            for buffer in buffers { buffer.deallocate() }
+        }
         func memory(_ descriptor: dnnl_memory_desc_t, _ handle: UnsafeMutableRawPointer) -> dnnl_memory_t? {
             var descriptor = descriptor
             var memory: dnnl_memory_t?
@@ -182,28 +247,30 @@ private final class Plan: @unchecked Sendable {
             memories.append(memory)
             return memory
         }
-        let scratchpadBuffer = UnsafeMutableRawPointer.allocate(byteCount: max(scratchpadBytes, 64), alignment: 64)
-        defer { scratchpadBuffer.deallocate() }
-        let scratchpad = memory(scratchpadDescriptor, scratchpadBuffer)
-        let blocked = reorder == nil ? nil : UnsafeMutableRawPointer.allocate(byteCount: filterBytes, alignment: 64)
-        defer { blocked?.deallocate() }
-        let plainFilter = memory(plainFilterDescriptor, filter)
-        let primitiveFilter = blocked.map { memory(filterDescriptor, $0) } ?? plainFilter
-        let src = memory(sourceDescriptor, UnsafeMutableRawPointer(mutating: source))
-        let dst = memory(destinationDescriptor, destination)
-
-        if let reorder, pass != .backwardWeights {
-            submit(reorder, [(DNNL_ARG_FROM, plainFilter), (DNNL_ARG_TO, primitiveFilter)])
+        func buffer(_ bytes: Int) -> UnsafeMutableRawPointer {
+            let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+            buffers.append(pointer)
+            return pointer
         }
-        switch pass {
-        case .forward:
-            submit(primitive, [(DNNL_ARG_SRC, src), (DNNL_ARG_WEIGHTS, primitiveFilter), (DNNL_ARG_DST, dst), (DNNL_ARG_SCRATCHPAD, scratchpad)])
-        case .backwardData:
-            submit(primitive, [(DNNL_ARG_DIFF_SRC, src), (DNNL_ARG_WEIGHTS, primitiveFilter), (DNNL_ARG_DIFF_DST, dst), (DNNL_ARG_SCRATCHPAD, scratchpad)])
-        case .backwardWeights:
-            submit(primitive, [(DNNL_ARG_SRC, src), (DNNL_ARG_DIFF_WEIGHTS, primitiveFilter), (DNNL_ARG_DIFF_DST, dst), (DNNL_ARG_SCRATCHPAD, scratchpad)])
-            if let reorder { submit(reorder, [(DNNL_ARG_FROM, primitiveFilter), (DNNL_ARG_TO, plainFilter)]) }
+        let handles = [UnsafeMutableRawPointer(mutating: source), UnsafeMutableRawPointer(filter), UnsafeMutableRawPointer(destination)]
+        var arguments: [(Int32, dnnl_memory_t?)] = [(DNNL_ARG_SCRATCHPAD, memory(scratchpadDescriptor, buffer(scratchpadBytes)))]
+        var outputReorders: [(dnnl_primitive_t, dnnl_memory_t?, dnnl_memory_t?)] = []
+        for (operand, handle) in zip(operands, handles) {
+            let plain = memory(operand.plain, handle)
+            guard let reorder = operand.reorder else {
+                arguments.append((operand.argument, plain))
+                continue
+            }
+            let preferred = memory(operand.preferred, buffer(operand.preferredBytes))
+            arguments.append((operand.argument, preferred))
+            if operand.isOutput {
+                outputReorders.append((reorder, preferred, plain))
+            } else {
+                submit(reorder, [(DNNL_ARG_FROM, plain), (DNNL_ARG_TO, preferred)])
+            }
         }
+        submit(primitive, arguments)
+        for (reorder, from, to) in outputReorders { submit(reorder, [(DNNL_ARG_FROM, from), (DNNL_ARG_TO, to)]) }
         dnnl_stream_wait(runtime.stream)
     }
 
