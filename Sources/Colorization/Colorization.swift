@@ -1,5 +1,0 @@
-import Tensor
-import NeuralNetwork
-import Imaging
-/// Placeholder: models, training and inference land here.
-public enum Colorization {}

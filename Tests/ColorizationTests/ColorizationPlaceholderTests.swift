@@ -1,4 +1,0 @@
-import Testing
-@testable import Colorization
-
-@Test func ColorizationBuilds() { #expect(Bool(true)) }
