@@ -24,7 +24,10 @@ let package = Package(
 
         .target(name: "Tensor", dependencies: ["CBLAS", "CDNNL"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"]),
+        // libpng/libjpeg calls wrapped in C so their longjmp error paths never cross Swift frames.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"],
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(name: "Imaging", dependencies: ["CImageCodecs"]),
         .target(name: "NeuralNetwork", dependencies: ["Tensor"]),
         .target(name: "Colorization", dependencies: ["Tensor", "NeuralNetwork", "Imaging"]),
         .executableTarget(name: "ColorizeCLI", dependencies: [
@@ -37,7 +40,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "Tensor"]),
         .testTarget(name: "ColorizationTests", dependencies: ["Colorization", "NeuralNetwork", "Tensor", "Imaging"]),
     ],

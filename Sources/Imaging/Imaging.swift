@@ -1,2 +1,0 @@
-/// Placeholder: images, codecs and colour spaces land here.
-public enum Imaging {}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Imaging
-
-@Test func ImagingBuilds() { #expect(Bool(true)) }
