@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// sRGB (gamma-encoded, 0…1) ⇄ linear RGB ⇄ CIE XYZ (D65, 2° observer) ⇄ CIELAB, with the
@@ -24,7 +25,18 @@ public enum ColorSpace {
         c > 0.0031308 ? 1.055 * powf(c, 1 / 2.4) - 0.055 : 12.92 * c
     }
 
-    static func labF(_ t: Float) -> Float { t > 0.008856 ? cbrtf(t) : 7.787 * t + 16 / 116 }
+    static func labF(_ t: Float) -> Float { t > 0.008856 ? cubeRoot(t) : 7.787 * t + 16 / 116 }
+
+    /// ∛t for t > 0: an exponent-bit estimate refined by two Halley steps (relative error < 1e-7),
+    /// several times faster than `cbrtf` and branch-free, so the whole-image loops vectorise.
+    @inline(__always) static func cubeRoot(_ t: Float) -> Float {
+        var y = Float(bitPattern: t.bitPattern / 3 &+ 709_921_077)
+        for _ in 0..<2 {
+            let y3 = y * y * y
+            y *= (y3 + 2 * t) / (2 * y3 + t)
+        }
+        return y
+    }
     static func labFInverse(_ f: Float) -> Float { f > 0.2068966 ? f * f * f : (f - 16 / 116) / 7.787 }
 
     /// One sRGB colour (0…1) to L (0…100), a, b.
@@ -56,19 +68,21 @@ public enum ColorSpace {
     /// A 3-channel sRGB raster (or 1-channel grey) to a 3-channel Lab raster (L 0…100).
     public static func lab(fromRGB raster: Raster) -> Raster {
         precondition(raster.channels == 1 || raster.channels == 3, "Lab conversion needs grey or RGB")
-        let n = raster.pixelCount
+        let n = raster.pixelCount, channels = raster.channels
         var out = [Float](repeating: 0, count: n * 3)
         let table = LinearTable.shared
         raster.values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<n {
-                    let (r, g, b) = raster.channels == 3
-                        ? (table[src[3 * i]], table[src[3 * i + 1]], table[src[3 * i + 2]])
-                        : (table[src[i]], table[src[i]], table[src[i]])
-                    let lab = labFromLinear(r, g, b)
-                    dst[3 * i] = lab.l
-                    dst[3 * i + 1] = lab.a
-                    dst[3 * i + 2] = lab.b
+                let (source, destination) = (src.baseAddress!, dst.baseAddress!)
+                parallelChunks(n) { range in
+                    for i in range {
+                        let r = table[source[channels * i]]
+                        let (g, b) = channels == 3 ? (table[source[3 * i + 1]], table[source[3 * i + 2]]) : (r, r)
+                        let lab = labFromLinear(r, g, b)
+                        destination[3 * i] = lab.l
+                        destination[3 * i + 1] = lab.a
+                        destination[3 * i + 2] = lab.b
+                    }
                 }
             }
         }
@@ -81,11 +95,14 @@ public enum ColorSpace {
         var out = [Float](repeating: 0, count: raster.values.count)
         raster.values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<raster.pixelCount {
-                    let c = rgb(l: src[3 * i], a: src[3 * i + 1], b: src[3 * i + 2])
-                    dst[3 * i] = c.r
-                    dst[3 * i + 1] = c.g
-                    dst[3 * i + 2] = c.b
+                let (source, destination) = (src.baseAddress!, dst.baseAddress!)
+                parallelChunks(raster.pixelCount) { range in
+                    for i in range {
+                        let c = rgb(l: source[3 * i], a: source[3 * i + 1], b: source[3 * i + 2])
+                        destination[3 * i] = c.r
+                        destination[3 * i + 1] = c.g
+                        destination[3 * i + 2] = c.b
+                    }
                 }
             }
         }
@@ -94,6 +111,19 @@ public enum ColorSpace {
 
     /// The CIE lightness L (0…100) of a grey level, as `lab` gives it for r = g = b.
     public static func lightness(grey: Float) -> Float { lab(r: grey, g: grey, b: grey).l }
+}
+
+/// Splits 0..<count into one chunk per core and runs them concurrently (pixel loops are independent).
+func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let chunks = count < 65536 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+    let size = (count + chunks - 1) / chunks
+    withoutActuallyEscaping(body) { body in
+        // Chunks write disjoint ranges, so sharing the closure across threads is safe.
+        nonisolated(unsafe) let body = body
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            body((chunk * size)..<min(count, (chunk + 1) * size))
+        }
+    }
 }
 
 /// sRGB → linear by table lookup with linear interpolation (4096 intervals): the power function
