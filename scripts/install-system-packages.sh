@@ -19,5 +19,7 @@ if [ -e /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0 ]; then
   update-alternatives --quiet --set libopenblas.so.0-x86_64-linux-gnu \
     /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0 2>/dev/null || true
 fi
-python3 -c "import safetensors, numpy" 2>/dev/null || python3 -m pip install --quiet safetensors numpy
+python3 -c "import safetensors, numpy" 2>/dev/null \
+  || python3 -m pip install --quiet safetensors numpy 2>/dev/null \
+  || python3 -m pip install --quiet --break-system-packages safetensors numpy
 echo "system packages ready"

@@ -1,0 +1,88 @@
+import Foundation
+import Tensor
+
+/// Keras' glorot_uniform: U(−l, l) with l = √(6 / (fan_in + fan_out)).
+func glorotUniform(_ shape: [Int], fanIn: Int, fanOut: Int, using random: inout TensorRandom) -> Tensor {
+    let limit = Float((6 / Double(fanIn + fanOut)).squareRoot())
+    return Tensor.uniform(shape, low: -limit, high: limit, using: &random)
+}
+
+/// 2-D convolution with "same" padding and a bias: y = conv(x, W) + b, W in HWIO layout.
+public final class Conv2D: ParameterGroup, @unchecked Sendable {
+    public let weight: Parameter
+    public let bias: Parameter
+    public let stride: Int
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, using random: inout TensorRandom) {
+        weight = Parameter(glorotUniform([kernel, kernel, inChannels, outChannels], fanIn: kernel * kernel * inChannels,
+                                         fanOut: kernel * kernel * outChannels, using: &random))
+        bias = Parameter(.zeros([outChannels]))
+        self.stride = stride
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        Tensor.conv2d(x, weight.value, stride: stride, padding: .same) + bias.value
+    }
+
+    /// Multiply-adds of one call on an input of spatial size h×w, batch n.
+    public func multiplyAdds(n: Int, h: Int, w: Int) -> Int {
+        ConvolutionGeometry(inputShape: [n, h, w, weight.value.shape[2]], filterShape: weight.value.shape, stride: stride, padding: .same).multiplyAdds
+    }
+}
+
+/// Fully connected layer: y = x·W + b for x of shape [N, in].
+public final class Dense: ParameterGroup, @unchecked Sendable {
+    public let weight: Parameter
+    public let bias: Parameter
+
+    public init(_ inputs: Int, _ outputs: Int, using random: inout TensorRandom) {
+        weight = Parameter(glorotUniform([inputs, outputs], fanIn: inputs, fanOut: outputs, using: &random))
+        bias = Parameter(.zeros([outputs]))
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { Tensor.matmul(x, weight.value) + bias.value }
+}
+
+/// Batch normalisation over the last (channel) axis, as Keras: in training the batch statistics
+/// normalise, y = γ·(x − μ)/√(σ² + ε) + β, and the running statistics move by momentum 0.99;
+/// in inference the running statistics normalise. ε = 1e-3 (Keras' default).
+public final class BatchNorm: ParameterGroup, @unchecked Sendable {
+    public let gamma: Parameter
+    public let beta: Parameter
+    public let movingMean: Parameter
+    public let movingVariance: Parameter
+    public let momentum: Float
+    public let epsilon: Float
+
+    public init(_ channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3) {
+        gamma = Parameter(.ones([channels]))
+        beta = Parameter(.zeros([channels]))
+        movingMean = Parameter(.zeros([channels]), trainable: false)
+        movingVariance = Parameter(.ones([channels]), trainable: false)
+        self.momentum = momentum
+        self.epsilon = epsilon
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        [("gamma", gamma), ("beta", beta), ("moving_mean", movingMean), ("moving_variance", movingVariance)]
+    }
+
+    public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
+        let axes = Array(0..<(x.rank - 1))
+        let mean: Tensor, variance: Tensor
+        if training {
+            mean = x.mean(axes: axes)
+            variance = (x - mean).squared().mean(axes: axes)
+            movingMean.assign(movingMean.value * momentum + mean.detached() * (1 - momentum))
+            movingVariance.assign(movingVariance.value * momentum + variance.detached() * (1 - momentum))
+        } else {
+            mean = movingMean.value
+            variance = movingVariance.value
+        }
+        return (x - mean) / (variance + epsilon).sqrt() * gamma.value + beta.value
+    }
+}

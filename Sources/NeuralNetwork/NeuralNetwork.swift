@@ -1,3 +1,0 @@
-import Tensor
-/// Placeholder: layers, optimizers and checkpoints land here.
-public enum NeuralNetwork {}
