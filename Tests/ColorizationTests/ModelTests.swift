@@ -1,0 +1,61 @@
+import Testing
+import NeuralNetwork
+import Tensor
+@testable import Colorization
+
+@Suite struct ModelTests {
+    /// The Keras originals' counts (BatchNorm: 4 per channel, 2 trainable).
+    @Test func generatorParameterCountsMatchTheSeed() {
+        let generator = Generator(ModelConfiguration(size: 256, widthMultiplier: 1))
+        #expect(generator.parameterCount == 19_237_188)
+        #expect(generator.trainableParameterCount == 19_234_626)
+        let withTanh = Generator(ModelConfiguration(size: 256, widthMultiplier: 1, includeTanhHeads: true))
+        #expect(withTanh.parameterCount == 19_240_390)
+    }
+
+    @Test(arguments: [(64, 8_352_941), (128, 9_925_805), (256, 16_217_261)])
+    func criticParameterCountsMatchTheSeed(size: Int, count: Int) {
+        #expect(Critic(ModelConfiguration(size: size, widthMultiplier: 1)).parameterCount == count)
+    }
+
+    @Test func forwardCostMatchesTheSeed() {
+        // 1.83 / 7.33 / 29.30 GMAC per image at 64 / 128 / 256.
+        let generator = Generator(ModelConfiguration(size: 64, widthMultiplier: 1))
+        #expect(abs(Double(generator.multiplyAdds(size: 64)) / 1e9 - 1.83) < 0.01)
+        #expect(abs(Double(generator.multiplyAdds(size: 256)) / 1e9 - 29.30) < 0.01)
+    }
+
+    @Test(arguments: [64, 128, 256])
+    func forwardShapes(size: Int) {
+        for width in [0.25, 0.5, 1.0] {
+            let configuration = ModelConfiguration(size: size, widthMultiplier: width)
+            withoutGradients {
+                let generator = Generator(configuration)
+                let output = generator(Tensor.zeros([1, size, size, 1]), training: false)
+                #expect(output.logitsA.shape == [1, size, size, 16] && output.logitsB.shape == [1, size, size, 16])
+                let estimate = generator.colorEstimate(output.logitsA)
+                #expect(estimate.shape == [1, size, size, 1])
+                #expect(estimate.scalars.allSatisfy { $0 >= -1 && $0 <= 1 })
+                let critic = Critic(configuration)
+                #expect(critic(Tensor.zeros([2, size, size, 3])).shape == [2, 1])
+            }
+        }
+    }
+
+    @Test func generatorIsFullyConvolutional() {
+        withoutGradients {
+            let generator = Generator(ModelConfiguration(size: 64, widthMultiplier: 0.25))
+            let output = generator(Tensor.zeros([1, 128, 192, 1]), training: false)
+            #expect(output.logitsB.shape == [1, 128, 192, 16])
+        }
+    }
+
+    @Test func freezingAPrefixOfLayers() {
+        let generator = Generator(ModelConfiguration(size: 64, widthMultiplier: 0.25))
+        generator.freeze(firstLayers: 3)
+        let frozen = generator.namedParameters.filter { $0.parameter.isFrozen }.map(\.name)
+        #expect(Set(frozen.map { $0.split(separator: ".")[0] }) == ["input_norm", "enc1", "enc2"])
+        generator.freeze(firstLayers: 0)
+        #expect(generator.namedParameters.allSatisfy { !$0.parameter.isFrozen })
+    }
+}
