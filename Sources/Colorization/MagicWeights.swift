@@ -50,3 +50,33 @@ public struct MagicWeights: Sendable, Equatable, Codable {
         return lines.joined(separator: "\n")
     }
 }
+
+extension MagicWeights {
+    /// Counts bin use over `crops` augmented training crops (the seed used ~40k) and derives weights.
+    /// `progress` is called with the number of crops counted so far.
+    public static func estimate(from loader: BatchLoader, crops: Int, progress: (Int) -> Void = { _ in }) -> MagicWeights? {
+        let bins = loader.quantizer.bins
+        var countsA = [Int](repeating: 0, count: bins), countsB = [Int](repeating: 0, count: bins)
+        var counted = 0
+        while counted < crops {
+            guard let batch = loader.next() else { return nil }
+            for k in batch.binsA { countsA[k] += 1 }
+            for k in batch.binsB { countsB[k] += 1 }
+            counted += batch.count
+            progress(counted)
+        }
+        return MagicWeights(countsA: countsA, countsB: countsB)
+    }
+
+    /// Reads weights written by `colorize weights` (this type's JSON).
+    public static func read(path: String) throws -> MagicWeights {
+        try JSONDecoder().decode(MagicWeights.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// Writes this type's JSON (pretty, stable key order).
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}

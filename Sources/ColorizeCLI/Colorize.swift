@@ -1,13 +1,35 @@
 import ArgumentParser
+import Foundation
 
-/// The `colorize` command: colorizes grey photographs.
-@main
+/// `colorize`: colorizes grey photographs; subcommands run every step of the training pipeline.
 struct Colorize: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "colorize",
-        abstract: "Colorize grey photographs (work in progress: the pipeline is being built).")
+        abstract: "Colorize grey photographs with a CNN trained as the seed colorizer (CIELAB, U-Net, WGAN-GP).",
+        discussion: """
+        Exit codes: 0 success, 1 an input or file could not be processed (the message names it), 2 usage error.
+        """,
+        subcommands: [ColorizeImages.self, WeightsCommand.self, PretrainCommand.self],
+        defaultSubcommand: ColorizeImages.self)
+}
 
-    func run() throws {
-        print("colorize: the colorization pipeline is not built yet; see README.md.")
+/// Entry point: runs the command and maps failures to the documented exit codes.
+@main
+enum ColorizeMain {
+    static func main() {
+        do {
+            var command = try Colorize.parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = Colorize.exitCode(for: error)
+            if code == .success {
+                Colorize.exit(withError: error)   // --help, --version: printed by ArgumentParser
+            }
+            let isUsage = code == .validationFailure || error is ValidationError
+            FileHandle.standardError.write(Data("\(isUsage ? Colorize.fullMessage(for: error) : "error: \(error)")\n".utf8))
+            Foundation.exit(isUsage ? 2 : 1)
+        }
     }
 }

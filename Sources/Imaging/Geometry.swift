@@ -32,29 +32,39 @@ extension Raster {
     /// must not see those repeated edges crop inside `Raster.validRectangle(...)` afterwards.
     public func rotated(degrees: Double) -> Raster {
         if degrees.truncatingRemainder(dividingBy: 360) == 0 { return self }
+        return rotatedRegion(centerX: Double(width) / 2, centerY: Double(height) / 2, width: width, height: height, degrees: degrees)
+    }
+
+    /// The `regionWidth`×`regionHeight` rectangle centred at (centerX, centerY) of this raster rotated
+    /// by `degrees` counter-clockwise about its centre, sampled directly (bilinear, clamp to edge):
+    /// augmenting a large photo then costs the crop's pixels, not the whole photo's.
+    public func rotatedRegion(centerX: Double, centerY: Double, width regionWidth: Int, height regionHeight: Int,
+                              degrees: Double) -> Raster {
         let angle = degrees * .pi / 180
         let (cosA, sinA) = (Float(cos(angle)), Float(sin(angle)))
         let (cx, cy) = (Float(width - 1) / 2, Float(height - 1) / 2)
-        var out = [Float](repeating: 0, count: values.count)
+        // Offset from a region pixel index to its position relative to the picture's centre.
+        let (offsetX, offsetY) = (Float(centerX - 0.5 - Double(regionWidth - 1) / 2) - cx, Float(centerY - 0.5 - Double(regionHeight - 1) / 2) - cy)
+        var out = [Float](repeating: 0, count: regionWidth * regionHeight * channels)
         values.withUnsafeBufferPointer { src in
-            for y in 0..<height {
-                for x in 0..<width {
+            for y in 0..<regionHeight {
+                for x in 0..<regionWidth {
                     // Inverse map: rotate the output position by −angle (y axis points down).
-                    let dx = Float(x) - cx, dy = Float(y) - cy
+                    let dx = Float(x) + offsetX, dy = Float(y) + offsetY
                     let sx = min(max(cosA * dx - sinA * dy + cx, 0), Float(width - 1))
                     let sy = min(max(sinA * dx + cosA * dy + cy, 0), Float(height - 1))
                     let x0 = Int(sx), y0 = Int(sy)
-                    let x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)
+                    let x1 = Swift.min(x0 + 1, width - 1), y1 = Swift.min(y0 + 1, height - 1)
                     let fx = sx - Float(x0), fy = sy - Float(y0)
                     for c in 0..<channels {
                         let top = src[(y0 * width + x0) * channels + c] * (1 - fx) + src[(y0 * width + x1) * channels + c] * fx
                         let bottom = src[(y1 * width + x0) * channels + c] * (1 - fx) + src[(y1 * width + x1) * channels + c] * fx
-                        out[(y * width + x) * channels + c] = top * (1 - fy) + bottom * fy
+                        out[(y * regionWidth + x) * channels + c] = top * (1 - fy) + bottom * fy
                     }
                 }
             }
         }
-        return Raster(width: width, height: height, channels: channels, values: out)
+        return Raster(width: regionWidth, height: regionHeight, channels: channels, values: out)
     }
 
     /// The largest centred axis-aligned rectangle that lies wholly inside a `width`×`height` image

@@ -1,0 +1,154 @@
+import Foundation
+import Imaging
+import Tensor
+
+/// Produces augmented training batches on background threads into a bounded queue, so the
+/// training loop does not wait for JPEG decoding.
+///
+/// Each photo is decoded once and kept in memory shrunk so its short side is at most twice the
+/// training size: crops then span a quarter to all of the picture's short side (the seed trained
+/// on whole 256-px Places365 images, i.e. always the whole picture), and later samples cost only
+/// the crop's pixels.
+///
+/// Batch k is made from its own generator seeded by (seed, k), and batches are handed out in order,
+/// so a run is reproducible whatever the threads' timing — and resuming at step k gives the batches
+/// an uninterrupted run would have seen. Files that cannot be decoded or are smaller than the
+/// training size are reported once each (on `warnings`) and never drawn again.
+public final class BatchLoader: @unchecked Sendable {
+    public let photos: PhotoFolder
+    public let batchSize: Int
+    public let augmenter: Augmenter
+    public let quantizer: ColorQuantizer
+    let seed: UInt64
+
+    private let condition = NSCondition()
+    private var ready: [Int: TrainingBatch] = [:]
+    private var nextToHand: Int
+    private var nextToMake: Int
+    private let capacity: Int
+    private var excluded = Set<Int>()
+    private var decoded: [Int: Raster] = [:]
+    private var stopped = false
+    private let warnings: @Sendable (String) -> Void
+    /// Seconds the consumer spent waiting for batches.
+    public private(set) var waitSeconds = 0.0
+
+    /// - Parameters:
+    ///   - startBatch: index of the first batch to hand out (the step to resume at).
+    ///   - workers: background threads decoding and augmenting.
+    public init(photos: PhotoFolder, size: Int, batchSize: Int, seed: UInt64, startBatch: Int = 0, workers: Int = 2,
+                capacity: Int = 4, quantizer: ColorQuantizer = ColorQuantizer(),
+                warnings: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }) {
+        self.photos = photos
+        self.batchSize = batchSize
+        self.augmenter = Augmenter(size: size)
+        self.quantizer = quantizer
+        self.seed = seed
+        self.capacity = capacity
+        self.warnings = warnings
+        nextToHand = startBatch
+        nextToMake = startBatch
+        for _ in 0..<max(workers, 1) {
+            let thread = Thread { [self] in work() }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    deinit { stop() }
+
+    /// Ends the background threads (they finish the batch in hand).
+    public func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Files excluded so far (unreadable or too small).
+    public var skippedCount: Int {
+        condition.lock(); defer { condition.unlock() }
+        return excluded.count
+    }
+
+    /// The next batch in order; blocks until it is ready. Nil if no photo is usable.
+    public func next() -> TrainingBatch? {
+        let start = DispatchTime.now().uptimeNanoseconds
+        condition.lock()
+        defer { condition.unlock() }
+        while ready[nextToHand] == nil && !stopped && excluded.count < photos.paths.count { condition.wait() }
+        waitSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        guard let batch = ready.removeValue(forKey: nextToHand) else { return nil }
+        nextToHand += 1
+        condition.broadcast()
+        return batch
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while !stopped && nextToMake - nextToHand >= capacity { condition.wait() }
+            if stopped { condition.unlock(); return }
+            let index = nextToMake
+            nextToMake += 1
+            condition.unlock()
+            guard let batch = makeBatch(index) else { stop(); return }
+            condition.lock()
+            ready[index] = batch
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Batch `index`: photos drawn uniformly with its own generator; unusable files are excluded
+    /// and redrawn. Nil when every file is unusable.
+    func makeBatch(_ index: Int) -> TrainingBatch? {
+        var random = TensorRandom(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
+        var samples: [Raster] = []
+        while samples.count < batchSize {
+            condition.lock()
+            let usable = photos.paths.indices.filter { !excluded.contains($0) }
+            condition.unlock()
+            guard !usable.isEmpty else { return nil }
+            let pick = usable[Int(random.next() % UInt64(usable.count))]
+            guard let photo = photo(pick) else { continue }
+            if let sample = augmenter.sample(photo, using: &random) { samples.append(sample) }
+        }
+        return TrainingBatch(samples: samples, quantizer: quantizer)
+    }
+
+    /// The photo at `index` as RGB, shrunk to a short side of at most twice the training size;
+    /// nil (and excluded, with a warning) when unreadable or smaller than the training size.
+    private func photo(_ index: Int) -> Raster? {
+        condition.lock()
+        let cached = decoded[index]
+        condition.unlock()
+        if let cached { return cached }
+        let path = photos.paths[index]
+        let image: Image
+        do { image = try ImageCodec.read(path: path) } catch {
+            exclude(index, "\(error); skipped")
+            return nil
+        }
+        let shortSide = min(image.width, image.height)
+        guard shortSide >= augmenter.size else {
+            exclude(index, "\(path): \(image.width)×\(image.height) is smaller than the training size \(augmenter.size); skipped")
+            return nil
+        }
+        let scale = min(1, Double(2 * augmenter.size) / Double(shortSide))
+        let rgb = image.rgb.resized(width: max(augmenter.size, Int((Double(image.width) * scale).rounded())),
+                                    height: max(augmenter.size, Int((Double(image.height) * scale).rounded())))
+        condition.lock()
+        decoded[index] = rgb
+        condition.unlock()
+        return rgb
+    }
+
+    private func exclude(_ index: Int, _ message: String) {
+        condition.lock()
+        let inserted = excluded.insert(index).inserted
+        condition.broadcast()
+        condition.unlock()
+        if inserted { warnings(message) }
+    }
+}

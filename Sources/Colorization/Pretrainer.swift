@@ -1,0 +1,144 @@
+import Foundation
+import Imaging
+import NeuralNetwork
+import Tensor
+
+/// Step 1 of the seed's pipeline: pre-train the generator with class-rebalanced cross-entropy on
+/// both colour heads. A run lives in one folder: `generator.safetensors` (+ optimizer state),
+/// `log.jsonl`, `samples/step-N.png`; `resume` continues from its checkpoint.
+public final class Pretrainer {
+    public struct Options: Sendable {
+        public var data: String
+        public var runDirectory: String
+        public var configuration: ModelConfiguration
+        public var batchSize = 6
+        /// 1e-4 from scratch; the seed's 1e-6 was its fine-tuning rate (see README).
+        public var learningRate: Float = 1e-4
+        public var steps: Int
+        public var checkpointEvery = 250
+        public var logEvery = 10
+        public var seed: UInt64 = 1
+        public var resume = false
+        /// JSON from `colorize weights`; nil estimates them from 2,000 crops first.
+        public var magicWeightsPath: String?
+        public var workers = 2
+
+        public init(data: String, runDirectory: String, configuration: ModelConfiguration, steps: Int) {
+            self.data = data
+            self.runDirectory = runDirectory
+            self.configuration = configuration
+            self.steps = steps
+        }
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case noUsablePhotos(String)
+        case incompatibleResume(String)
+        public var description: String {
+            switch self {
+            case let .noUsablePhotos(path): "\(path): no usable photos (all unreadable or smaller than the training size)"
+            case let .incompatibleResume(reason): "cannot resume: \(reason)"
+            }
+        }
+    }
+
+    let options: Options
+    public init(_ options: Options) { self.options = options }
+
+    public var checkpointPath: String { (options.runDirectory as NSString).appendingPathComponent("generator.safetensors") }
+
+    /// Runs until `steps` or Ctrl-C, saving a checkpoint at the end either way. Returns the last step.
+    @discardableResult
+    public func run() throws -> Int {
+        let photos = try PhotoFolder(options.data)
+        let fileManager = FileManager.default
+        let samplesDirectory = (options.runDirectory as NSString).appendingPathComponent("samples")
+        try fileManager.createDirectory(atPath: samplesDirectory, withIntermediateDirectories: true)
+
+        var configuration = options.configuration
+        var startStep = 0
+        var magicWeights: MagicWeights
+        let generator: Generator
+        let adam = Adam(learningRate: options.learningRate)
+        if options.resume, fileManager.fileExists(atPath: checkpointPath) {
+            let (loaded, metadata) = try ModelFile.loadGenerator(from: checkpointPath)
+            guard let weights = metadata.magicWeights else { throw Failure.incompatibleResume("\(checkpointPath) has no magic weights") }
+            generator = loaded
+            configuration = metadata.configuration
+            magicWeights = weights
+            startStep = metadata.step
+            try Checkpoint.loadOptimizer(adam, modelPath: checkpointPath)
+            print("resuming \(checkpointPath) at step \(startStep)")
+        } else {
+            generator = Generator(configuration, seed: options.seed)
+            if let path = options.magicWeightsPath {
+                magicWeights = try MagicWeights.read(path: path)
+            } else {
+                print("estimating magic weights from 2000 crops (use `colorize weights` for the seed's 40k)…")
+                let estimator = BatchLoader(photos: photos, size: configuration.size, batchSize: 20, seed: options.seed ^ 0xABCD,
+                                            workers: options.workers)
+                defer { estimator.stop() }
+                guard let weights = MagicWeights.estimate(from: estimator, crops: 2000) else { throw Failure.noUsablePhotos(options.data) }
+                magicWeights = weights
+            }
+            try magicWeights.write(to: (options.runDirectory as NSString).appendingPathComponent("magic-weights.json"))
+        }
+        guard startStep < options.steps else {
+            print("already at step \(startStep) of \(options.steps): nothing to do")
+            return startStep
+        }
+
+        let loader = BatchLoader(photos: photos, size: configuration.size, batchSize: options.batchSize, seed: options.seed,
+                                 startBatch: startStep, workers: options.workers)
+        defer { loader.stop() }
+        guard let preview = loader.makeBatch(Int(Int32.max)) else { throw Failure.noUsablePhotos(options.data) }
+        let monitor = TrainingMonitor(logPath: (options.runDirectory as NSString).appendingPathComponent("log.jsonl"),
+                                      firstStep: startStep, lastStep: options.steps)
+        print("pre-training: \(photos.paths.count) photos, size \(configuration.size), width \(configuration.widthMultiplier), "
+              + "batch \(options.batchSize), lr \(options.learningRate), \(generator.trainableParameterCount) trainable parameters")
+
+        func save(_ step: Int) throws {
+            try ModelFile.save(generator, magicWeights: magicWeights, step: step, stage: "pretrain", to: checkpointPath)
+            try Checkpoint.saveOptimizer(adam, for: generator, modelPath: checkpointPath)
+            let sheet = SampleSheet.compose(SampleSheet.rows(original: preview.lab, predictedAB: Colorizer.predictAB(generator, preview.lightness)))
+            try ImageCodec.write(sheet, to: (samplesDirectory as NSString).appendingPathComponent(String(format: "step-%06d.png", step)))
+        }
+
+        var step = startStep
+        var window = (lossA: 0.0, lossB: 0.0, images: 0, seconds: 0.0, wait: loader.waitSeconds)
+        let shape = { (batch: TrainingBatch) in [batch.count, configuration.size, configuration.size, configuration.bins] }
+        while step < options.steps && !monitor.wasInterrupted {
+            let started = Date()
+            guard let batch = loader.next() else { throw Failure.noUsablePhotos(options.data) }
+            let targetsA = RebalancedCrossEntropy.targets(bins: batch.binsA, shape: shape(batch), scale: magicWeights.targetScaleA)
+            let targetsB = RebalancedCrossEntropy.targets(bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
+            var lossA = Tensor(0), lossB = Tensor(0)
+            let (_, grads) = valueAndGradients(of: generator) {
+                let output = generator(batch.lightness, training: true)
+                lossA = RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA)
+                lossB = RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB)
+                return lossA + lossB
+            }
+            adam.update(generator, gradients: grads)
+            step += 1
+            window.lossA += Double(lossA.item)
+            window.lossB += Double(lossB.item)
+            window.images += batch.count
+            window.seconds += Date().timeIntervalSince(started)
+            if step % options.logEvery == 0 || step == options.steps {
+                let steps = Double(max(1, step % options.logEvery == 0 ? options.logEvery : step % options.logEvery))
+                let wait = loader.waitSeconds - window.wait
+                let rate = Double(window.images) / window.seconds
+                monitor.record(["step": step, "loss_a": window.lossA / steps, "loss_b": window.lossB / steps,
+                                "images_per_second": rate, "data_wait_seconds": wait, "skipped_files": loader.skippedCount])
+                monitor.show(step: step, String(format: "loss a %.4f b %.4f  %.2f img/s  data wait %.1fs",
+                                                window.lossA / steps, window.lossB / steps, rate, wait))
+                window = (0, 0, 0, 0, loader.waitSeconds)
+            }
+            if step % options.checkpointEvery == 0 { try save(step) }
+        }
+        try save(step)
+        monitor.note("saved \(checkpointPath) at step \(step)\(monitor.wasInterrupted ? " (interrupted)" : "")")
+        return step
+    }
+}

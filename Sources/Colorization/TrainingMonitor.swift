@@ -1,0 +1,72 @@
+import Foundation
+
+/// What a long training run shows and keeps: a one-line progress display with ETA (redrawn in place
+/// on a terminal, plain lines otherwise), a JSON-lines log, and a Ctrl-C flag that lets the loop
+/// save a checkpoint before exiting.
+public final class TrainingMonitor: @unchecked Sendable {
+    private let log: FileHandle?
+    private let interactive = isatty(STDOUT_FILENO) == 1
+    private let started = Date()
+    private let firstStep: Int
+    private let lastStep: Int
+    private var signalSource: DispatchSourceSignal?
+    private let lock = NSLock()
+    private var interrupted = false
+
+    /// - Parameters:
+    ///   - logPath: JSON-lines file, appended to (so a resumed run continues the same log).
+    public init(logPath: String, firstStep: Int, lastStep: Int) {
+        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        log = FileHandle(forWritingAtPath: logPath)
+        _ = try? log?.seekToEnd()
+        self.firstStep = firstStep
+        self.lastStep = lastStep
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [weak self] in
+            self?.lock.withLock { self?.interrupted = true }
+            FileHandle.standardError.write(Data("\ninterrupted: saving a checkpoint, then stopping (Ctrl-C again to abort)\n".utf8))
+            signal(SIGINT, SIG_DFL)
+        }
+        source.resume()
+        signalSource = source
+    }
+
+    deinit {
+        signalSource?.cancel()
+        try? log?.close()
+    }
+
+    /// Whether Ctrl-C was pressed.
+    public var wasInterrupted: Bool { lock.withLock { interrupted } }
+
+    /// Appends one JSON object to the log.
+    public func record(_ fields: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return }
+        log?.write(data + Data("\n".utf8))
+    }
+
+    /// Shows progress for `step` (1-based count of steps done) with a summary text.
+    public func show(step: Int, _ summary: String, final: Bool = false) {
+        let done = step - firstStep
+        let elapsed = Date().timeIntervalSince(started)
+        let remaining = done > 0 ? elapsed / Double(done) * Double(lastStep - step) : 0
+        let line = "step \(step)/\(lastStep)  \(summary)  elapsed \(Self.duration(elapsed))  ETA \(Self.duration(remaining))"
+        if interactive {
+            print("\r\u{1B}[K" + line, terminator: final ? "\n" : "")
+            fflush(nil)
+        } else {
+            print(line)
+        }
+    }
+
+    /// A message on its own line (keeps the progress line intact on a terminal).
+    public func note(_ message: String) {
+        print((interactive ? "\r\u{1B}[K" : "") + message)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Colorization
+import Foundation
+import Imaging
+
+/// The main job: colorize image files and folders at their own resolution.
+struct ColorizeImages: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "images",
+        abstract: "Colorize PNG/JPEG files or folders (the default command).",
+        discussion: """
+        Each input is converted to its lightness (colour inputs too, unless --keep-color-input) and \
+        colorized at its own size; alpha is kept. Results are written as NAME_color.png beside the \
+        input, or into --output. Inputs are never overwritten.
+        """)
+
+    @Argument(help: "Image files (.png, .jpg, .jpeg) and folders of them.")
+    var inputs: [String] = []
+
+    @Option(name: [.short, .customLong("output")], help: "Output folder, or an output file name (.png/.jpg) when there is one input.")
+    var output: String?
+
+    @Option(help: "Model file (safetensors). Default: the shipped Models/default.safetensors.")
+    var model: String?
+
+    @Option(help: "Colour temperature: lower is more vivid, higher is safer (default: the model's, 0.38).")
+    var temperature: Double?
+
+    @Option(help: "Network working size in pixels (default: the model's training size).")
+    var size: Int?
+
+    @Flag(help: "Also colorize images in sub-folders of folder inputs.")
+    var recursive = false
+
+    @Flag(help: "Copy inputs that already have colour unchanged instead of re-colorizing their lightness.")
+    var keepColorInput = false
+
+    func validate() throws {
+        guard !inputs.isEmpty else { throw ValidationError("give at least one image file or folder (see --help)") }
+        if let temperature, !(temperature > 0) { throw ValidationError("--temperature must be positive") }
+        if let size, size < 64 { throw ValidationError("--size must be at least 64") }
+    }
+
+    func run() throws {
+        let modelPath = model ?? DefaultModel.path
+        let started = Date()
+        let colorizer: Colorizer
+        do { colorizer = try Colorizer(modelPath: modelPath) } catch { throw CLIError("cannot load the model: \(error)") }
+        let (files, scanFailures) = collectInputs()
+        var failures = scanFailures
+        let single = files.count == 1 && inputs.count == 1
+        for (index, file) in files.enumerated() {
+            let fileStart = Date()
+            let destination = outputPath(for: file, single: single)
+            do {
+                guard URL(fileURLWithPath: destination).standardized.path != URL(fileURLWithPath: file).standardized.path else {
+                    throw CLIError("\(file): output would overwrite the input")
+                }
+                let image = try ImageCodec.read(path: file)
+                let result = keepColorInput && !image.isGrey ? image : colorizer.colorize(image, temperature: temperature, networkSize: size)
+                try ImageCodec.write(result, to: destination)
+                print("[\(index + 1)/\(files.count)] \(file) → \(destination) (\(image.width)×\(image.height), "
+                      + String(format: "%.2f s)", Date().timeIntervalSince(fileStart)))
+            } catch {
+                failures.append("\(error)")
+                FileHandle.standardError.write(Data("[\(index + 1)/\(files.count)] error: \(error)\n".utf8))
+            }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        print(String(format: "%d colorized, %d failed, %.1f s", files.count - (failures.count - scanFailures.count), failures.count, seconds))
+        for failure in failures { print("  failed: \(failure)") }
+        if !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Files named directly, plus images found in folders; problems with the arguments themselves.
+    func collectInputs() -> (files: [String], failures: [String]) {
+        var files: [String] = [], failures: [String] = []
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+                failures.append("\(input): no such file or folder")
+                FileHandle.standardError.write(Data("error: \(input): no such file or folder\n".utf8))
+                continue
+            }
+            guard isDirectory.boolValue else { files.append(input); continue }
+            let found = (recursive ? PhotoFolder.scan(input) : topLevelImages(input)).filter { !$0.contains("_color.") }
+            if found.isEmpty {
+                failures.append("\(input): folder contains no .png, .jpg or .jpeg images")
+                FileHandle.standardError.write(Data("error: \(input): folder contains no images\n".utf8))
+            }
+            files += found
+        }
+        return (files, failures)
+    }
+
+    func topLevelImages(_ folder: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { PhotoFolder.extensions.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
+            .sorted().map { (folder as NSString).appendingPathComponent($0) }
+    }
+
+    func outputPath(for file: String, single: Bool) -> String {
+        let url = URL(fileURLWithPath: file)
+        let name = url.deletingPathExtension().lastPathComponent + "_color.png"
+        guard let output else { return url.deletingLastPathComponent().appendingPathComponent(name).path }
+        if single, ImageFormat(pathExtension: URL(fileURLWithPath: output).pathExtension) != nil { return output }
+        try? FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        return (output as NSString).appendingPathComponent(name)
+    }
+}
+
+/// A failure to report as it is (exit code 1).
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

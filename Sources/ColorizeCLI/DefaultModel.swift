@@ -1,0 +1,19 @@
+import Foundation
+
+/// Where the shipped model is: `COLORIZE_MODEL` if set, else `Models/default.safetensors` in the
+/// repository the binary was built in (found by walking up from the executable), else in the
+/// current directory.
+enum DefaultModel {
+    static let relativePath = "Models/default.safetensors"
+
+    static var path: String {
+        if let fromEnvironment = ProcessInfo.processInfo.environment["COLORIZE_MODEL"] { return fromEnvironment }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = directory.appendingPathComponent(relativePath).path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return relativePath
+    }
+}

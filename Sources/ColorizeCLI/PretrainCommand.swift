@@ -1,0 +1,80 @@
+import ArgumentParser
+import Colorization
+import Foundation
+
+/// Step 1: pre-train the generator with rebalanced cross-entropy.
+struct PretrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pretrain",
+        abstract: "Pre-train the generator on quantised colours (class-rebalanced cross-entropy).",
+        discussion: """
+        Writes RUN/generator.safetensors (+ .optimizer.safetensors) every --checkpoint-every steps and \
+        at the end, RUN/log.jsonl and RUN/samples/step-N.png (grey | colorized | original). Ctrl-C saves \
+        a checkpoint and stops; --resume continues from it.
+        """)
+
+    @Option(help: "Folder tree of training photos.")
+    var data: String
+
+    @Option(name: [.short, .customLong("out")], help: "Run folder for checkpoints, log and samples.")
+    var out: String
+
+    @Option(help: "Training image size (multiple of 64).")
+    var size = 128
+
+    @Option(help: "Width multiplier of every layer (1.0 = the seed's 19.2 M-parameter model).")
+    var width = 0.5
+
+    @Option(help: "Batch size (the seed used 6).")
+    var batch = 6
+
+    @Option(help: "Adam learning rate. 1e-4 trains from scratch; the seed's 1e-6 was its fine-tuning rate.")
+    var lr: Float = 1e-4
+
+    @Option(help: "Total optimizer steps (the run's end, also when resuming).")
+    var steps: Int?
+
+    @Option(help: "Alternatively, epochs: passes of (number of photos / batch) steps.")
+    var epochs: Int?
+
+    @Option(help: "Magic weights JSON from `colorize weights` (default: estimate from 2,000 crops).")
+    var weights: String?
+
+    @Option(help: "Steps between checkpoints and sample sheets.")
+    var checkpointEvery = 250
+
+    @Option(help: "Steps between log lines.")
+    var logEvery = 10
+
+    @Option(help: "Random seed (initialisation and data order).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Background threads decoding photos.")
+    var workers = 2
+
+    @Flag(help: "Continue from RUN/generator.safetensors.")
+    var resume = false
+
+    func validate() throws {
+        guard size > 0 && size % 64 == 0 else { throw ValidationError("--size must be a positive multiple of 64") }
+        guard width > 0 && batch > 0 && lr > 0 else { throw ValidationError("--width, --batch and --lr must be positive") }
+        guard (steps == nil) != (epochs == nil) else { throw ValidationError("give exactly one of --steps and --epochs") }
+        guard checkpointEvery > 0 && logEvery > 0 else { throw ValidationError("intervals must be positive") }
+    }
+
+    func run() throws {
+        let photos = try PhotoFolder(data)
+        let total = steps ?? max(1, (epochs ?? 1) * photos.paths.count / batch)
+        var options = Pretrainer.Options(data: data, runDirectory: out,
+                                         configuration: ModelConfiguration(size: size, widthMultiplier: width), steps: total)
+        options.batchSize = batch
+        options.learningRate = lr
+        options.checkpointEvery = checkpointEvery
+        options.logEvery = logEvery
+        options.seed = seed
+        options.resume = resume
+        options.magicWeightsPath = weights
+        options.workers = workers
+        try Pretrainer(options).run()
+    }
+}
