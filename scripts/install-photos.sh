@@ -7,9 +7,10 @@
 # Which files count as photographs (then the size/colourfulness filter of photo-lib.sh):
 #   gcompris-qt-data            WebP images inside the Qt .rcc bundles erase, explore_* and
 #                               categorization (its images/ folders other than alphabets and numbers)
-#   scratch                     Media/Backgrounds/*/*.jpg (the .gif backgrounds are drawings)
+#   scratch                     Media/Backgrounds/*/*.jpg (the .gif backgrounds are drawings), except
+#                               the drawn or heavily processed ones listed in SCRATCH_DRAWINGS
 #   krank                       levels/unera-backgrounds (underwater photos)
-#   lomiri-wallpapers-16.04/-20.04  usr/share/backgrounds
+#   lomiri-wallpapers-16.04/-20.04  usr/share/backgrounds, except the renders in LOMIRI_RENDERS
 #   plasma-workspace-wallpapers the largest image of each photographic wallpaper (listed below;
 #                               the others are renders; ColdRipple and Grey are near-grey)
 #
@@ -18,7 +19,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 DEST=$(realpath -m "${1:-$root/data/photos}")
 source "$root/scripts/photo-lib.sh"
-VERSION=train-1
+VERSION=train-2
+SCRATCH_DRAWINGS=" party-room room1 room2 room3 spotlight-stage woods-and-bench school2 graffiti "
+LOMIRI_RENDERS=" analogpattern_by_Peter_Nerlich umang_by_Abhishek_Mudgal Fossa_by_Jasper_Roks Infinite-Sea_by_Aury88 Painting-Colors_by__herobrine7gamer "
 begin "$VERSION" || exit 0
 start=$SECONDS
 
@@ -35,7 +38,9 @@ fi
 
 if fetch_package scratch "$WORK/scratch"; then
   while IFS= read -r file; do
-    consider scratch "$file" "$(basename "$(dirname "$file")")-$(basename "${file%.*}")"
+    name=$(basename "${file%.*}")
+    [[ $SCRATCH_DRAWINGS == *" $name "* ]] && continue
+    consider scratch "$file" "$(basename "$(dirname "$file")")-$name"
   done < <(find "$WORK/scratch/usr/share/scratch/Media/Backgrounds" -iname '*.jpg' | sort)
 fi
 
@@ -46,8 +51,10 @@ fi
 
 for package in lomiri-wallpapers-16.04 lomiri-wallpapers-20.04; do
   if fetch_package "$package" "$WORK/$package"; then
-    while IFS= read -r file; do consider "$package" "$file" "$(basename "${file%.*}")"; done \
-      < <(find "$WORK/$package/usr/share/backgrounds" -type f | sort)
+    while IFS= read -r file; do
+      name=$(basename "${file%.*}")
+      [[ $LOMIRI_RENDERS == *" $name "* ]] || consider "$package" "$file" "$name"
+    done < <(find "$WORK/$package/usr/share/backgrounds" -type f | sort)
   fi
 done
 

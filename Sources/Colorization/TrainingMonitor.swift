@@ -54,15 +54,16 @@ public final class TrainingMonitor: @unchecked Sendable {
         let line = "step \(step)/\(lastStep)  \(summary)  elapsed \(Self.duration(elapsed))  ETA \(Self.duration(remaining))"
         if interactive {
             print("\r\u{1B}[K" + line, terminator: final ? "\n" : "")
-            fflush(nil)
         } else {
             print(line)
         }
+        fflush(nil)
     }
 
     /// A message on its own line (keeps the progress line intact on a terminal).
     public func note(_ message: String) {
         print((interactive ? "\r\u{1B}[K" : "") + message)
+        fflush(nil)
     }
 
     static func duration(_ seconds: Double) -> String {
