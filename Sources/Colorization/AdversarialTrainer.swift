@@ -1,0 +1,184 @@
+import Foundation
+import Imaging
+import NeuralNetwork
+import Tensor
+
+/// Step 2 of the seed's pipeline: fine-tune a pre-trained generator against a WGAN-GP critic with
+/// the seed's adaptive schedule (see `CriticSchedule`) and gradual unfreezing.
+///
+/// Each outer loop trains the critic `ratio` times on real Lab crops versus the generator's
+/// colorization of their L (generator fixed), then lets the generator step if the critic's
+/// Wasserstein estimates are probably positive. The generator's loss is −mean D(G(L)) plus
+/// `anchorWeight` × the rebalanced cross-entropy of pre-training, which keeps colours tied to the
+/// data while the critic is still weak. BatchNorm layers use their running statistics throughout
+/// (as Keras does for non-trainable BatchNorm), so fine-tuning does not disturb them.
+///
+/// A run folder holds `generator.safetensors` and `critic.safetensors` (each with its optimizer
+/// file), `log.jsonl` and `samples/`.
+public final class AdversarialTrainer {
+    public struct Options: Sendable {
+        public var data: String
+        public var pretrainedPath: String
+        public var runDirectory: String
+        public var batchSize = 6
+        /// Generator and critic learning rates. The seed used 1e-6 for both; our pre-trained
+        /// generator is far from converged, so the critic learns faster at 1e-4.
+        public var generatorLearningRate: Float = 1e-5
+        public var criticLearningRate: Float = 1e-4
+        /// Gradient-penalty weight λ: 10 as in the WGAN-GP paper (the seed used 1e3, which with our
+        /// per-sample norm pins the critic's slope and slows it to a crawl).
+        public var lambda: Float = 10
+        public var anchorWeight: Float = 1
+        /// Outer loops to run (each: `ratio` critic steps, then 0 or 2 generator steps).
+        public var outerLoops: Int
+        public var checkpointEvery = 25
+        /// Generator layers frozen at the start (in forward order), and generator steps between
+        /// unfreezing one more layer (0 = keep the initial freeze).
+        public var frozenLayers = 14
+        public var unfreezeEvery = 20
+        public var seed: UInt64 = 2
+        public var resume = false
+        public var workers = 2
+
+        public init(data: String, pretrainedPath: String, runDirectory: String, outerLoops: Int) {
+            self.data = data
+            self.pretrainedPath = pretrainedPath
+            self.runDirectory = runDirectory
+            self.outerLoops = outerLoops
+        }
+    }
+
+    let options: Options
+    public init(_ options: Options) { self.options = options }
+
+    var generatorPath: String { (options.runDirectory as NSString).appendingPathComponent("generator.safetensors") }
+    var criticPath: String { (options.runDirectory as NSString).appendingPathComponent("critic.safetensors") }
+
+    /// Frozen layers after `generatorSteps` generator steps.
+    public static func frozenLayers(initial: Int, unfreezeEvery: Int, generatorSteps: Int) -> Int {
+        unfreezeEvery > 0 ? max(0, initial - generatorSteps / unfreezeEvery) : initial
+    }
+
+    @discardableResult
+    public func run() throws -> Int {
+        let photos = try PhotoFolder(options.data)
+        let fileManager = FileManager.default
+        let samplesDirectory = (options.runDirectory as NSString).appendingPathComponent("samples")
+        try fileManager.createDirectory(atPath: samplesDirectory, withIntermediateDirectories: true)
+        let resuming = options.resume && fileManager.fileExists(atPath: generatorPath) && fileManager.fileExists(atPath: criticPath)
+
+        let (generator, metadata) = try ModelFile.loadGenerator(from: resuming ? generatorPath : options.pretrainedPath)
+        guard let magicWeights = metadata.magicWeights else {
+            throw Pretrainer.Failure.incompatibleResume("\(options.pretrainedPath) has no magic weights (not a pre-trained Colorize model?)")
+        }
+        let configuration = metadata.configuration
+        let critic = Critic(configuration, seed: options.seed)
+        let generatorAdam = Adam(learningRate: options.generatorLearningRate)
+        let criticAdam = Adam(learningRate: options.criticLearningRate)
+        var schedule = CriticSchedule()
+        var outer = 0, generatorSteps = 0, criticSteps = 0
+        if resuming {
+            let state = try Checkpoint.load(critic, from: criticPath)
+            try Checkpoint.loadOptimizer(generatorAdam, modelPath: generatorPath)
+            try Checkpoint.loadOptimizer(criticAdam, modelPath: criticPath)
+            if let text = state["schedule"], let saved = try? JSONDecoder().decode(CriticSchedule.self, from: Data(text.utf8)) { schedule = saved }
+            outer = state["outer_loops"].flatMap(Int.init) ?? 0
+            generatorSteps = state["generator_steps"].flatMap(Int.init) ?? 0
+            criticSteps = state["critic_steps"].flatMap(Int.init) ?? 0
+            print("resuming \(options.runDirectory) at outer loop \(outer) (critic ratio \(schedule.ratio))")
+        }
+        guard outer < options.outerLoops else { print("already at outer loop \(outer): nothing to do"); return outer }
+        var frozen = Self.frozenLayers(initial: options.frozenLayers, unfreezeEvery: options.unfreezeEvery, generatorSteps: generatorSteps)
+        generator.freeze(firstLayers: frozen)
+
+        let loader = BatchLoader(photos: photos, size: configuration.size, batchSize: options.batchSize, seed: options.seed,
+                                 startBatch: criticSteps + generatorSteps, workers: options.workers)
+        defer { loader.stop() }
+        guard let preview = loader.makeBatch(Int(Int32.max)) else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
+        let monitor = TrainingMonitor(logPath: (options.runDirectory as NSString).appendingPathComponent("log.jsonl"),
+                                      firstStep: outer, lastStep: options.outerLoops)
+        print("adversarial fine-tuning: \(photos.paths.count) photos, size \(configuration.size), width \(configuration.widthMultiplier), "
+              + "λ \(options.lambda), critic \(critic.parameterCount) parameters, first \(frozen) generator layers frozen")
+        var random = TensorRandom(seed: options.seed &+ UInt64(outer))
+        let shape = { (batch: TrainingBatch) in [batch.count, configuration.size, configuration.size, configuration.bins] }
+
+        func save() throws {
+            let stage = "gan"
+            try ModelFile.save(generator, magicWeights: magicWeights, step: metadata.step + generatorSteps, stage: stage, to: generatorPath)
+            try Checkpoint.saveOptimizer(generatorAdam, for: generator, modelPath: generatorPath)
+            let scheduleText = String(decoding: (try? JSONEncoder().encode(schedule)) ?? Data(), as: UTF8.self)
+            try Checkpoint.save(critic, metadata: ["outer_loops": String(outer), "generator_steps": String(generatorSteps),
+                                                   "critic_steps": String(criticSteps), "schedule": scheduleText,
+                                                   "configuration": ModelFile.json(configuration)], to: criticPath)
+            try Checkpoint.saveOptimizer(criticAdam, for: critic, modelPath: criticPath)
+            let sheet = SampleSheet.compose(SampleSheet.rows(original: preview.lab, predictedAB: Colorizer.predictAB(generator, preview.lightness)))
+            try ImageCodec.write(sheet, to: (samplesDirectory as NSString).appendingPathComponent(String(format: "outer-%05d.png", outer)))
+        }
+
+        while outer < options.outerLoops && !monitor.wasInterrupted {
+            // Critic: `ratio` steps with the generator fixed.
+            var estimates: [Double] = [], penalties: [Double] = []
+            let criticStart = Date()
+            for _ in 0..<schedule.ratio where !monitor.wasInterrupted {
+                guard let batch = loader.next() else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
+                let fake = Tensor.concatenate([batch.lightness, Colorizer.predictAB(generator, batch.lightness)], axis: 3)
+                let epsilon = Tensor.uniform([batch.count, 1, 1, 1], using: &random)
+                var objective: GradientPenalty.CriticObjective?
+                let (_, grads) = valueAndGradients(of: critic) {
+                    let result = GradientPenalty.criticObjective(critic: { critic($0) }, real: batch.lab, fake: fake,
+                                                                 epsilon: epsilon, lambda: options.lambda)
+                    objective = result
+                    return result.loss
+                }
+                criticAdam.update(critic, gradients: grads)
+                criticSteps += 1
+                estimates.append(Double(objective?.wasserstein ?? 0))
+                penalties.append(Double(objective?.penalty ?? 0))
+            }
+            let secondsPerCriticStep = Date().timeIntervalSince(criticStart) / Double(max(estimates.count, 1))
+            let decision = schedule.decide(estimates: estimates)
+
+            // Generator: 0 or 2 steps, critic fixed (its parameters get no gradient).
+            var generatorLoss = 0.0
+            let generatorStart = Date()
+            for _ in 0..<decision.generatorSteps where !monitor.wasInterrupted {
+                guard let batch = loader.next() else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
+                let targetsA = RebalancedCrossEntropy.targets(bins: batch.binsA, shape: shape(batch), scale: magicWeights.targetScaleA)
+                let targetsB = RebalancedCrossEntropy.targets(bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
+                let (loss, grads) = valueAndGradients(of: generator) {
+                    let output = generator(batch.lightness, training: false)
+                    let ab = Tensor.concatenate([generator.colorEstimate(output.logitsA), generator.colorEstimate(output.logitsB)], axis: 3)
+                    let adversarial = -critic(Tensor.concatenate([batch.lightness, ab], axis: 3)).mean()
+                    let anchor = RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA)
+                        + RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB)
+                    return adversarial + anchor * options.anchorWeight
+                }
+                generatorAdam.update(generator, gradients: grads)
+                generatorSteps += 1
+                generatorLoss += Double(loss.item) / Double(decision.generatorSteps)
+            }
+            let secondsPerGeneratorStep = decision.generatorSteps > 0
+                ? Date().timeIntervalSince(generatorStart) / Double(decision.generatorSteps) : 0
+            let nowFrozen = Self.frozenLayers(initial: options.frozenLayers, unfreezeEvery: options.unfreezeEvery, generatorSteps: generatorSteps)
+            if nowFrozen != frozen {
+                frozen = nowFrozen
+                generator.freeze(firstLayers: frozen)
+                monitor.note("unfroze a generator layer: first \(frozen) layers frozen")
+            }
+            outer += 1
+            let meanW = estimates.reduce(0, +) / Double(max(estimates.count, 1))
+            let meanPenalty = penalties.reduce(0, +) / Double(max(penalties.count, 1))
+            monitor.record(["outer_loop": outer, "critic_steps": estimates.count, "generator_steps": decision.generatorSteps,
+                            "wasserstein": meanW, "penalty": meanPenalty, "confidence": decision.confidence, "ratio": decision.nextRatio,
+                            "generator_loss": generatorLoss, "frozen_layers": frozen, "seconds_per_critic_step": secondsPerCriticStep,
+                            "seconds_per_generator_step": secondsPerGeneratorStep, "total_generator_steps": generatorSteps])
+            monitor.show(step: outer, String(format: "W %.4f  GP %.4f  p %.2f  ratio %d  G steps %d (loss %.4f)  %.2f s/critic step",
+                                             meanW, meanPenalty, decision.confidence, decision.nextRatio, generatorSteps,
+                                             generatorLoss, secondsPerCriticStep))
+            if outer % options.checkpointEvery == 0 { try save() }
+        }
+        try save()
+        monitor.note("saved \(generatorPath) and \(criticPath) at outer loop \(outer)\(monitor.wasInterrupted ? " (interrupted)" : "")")
+        return outer
+    }
+}
