@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "Tensor"]),
+        .testTarget(name: "ColorizeCLITests", dependencies: ["ColorizeCLI", "Imaging"]),
         .testTarget(name: "ColorizationTests", dependencies: ["Colorization", "NeuralNetwork", "Tensor", "Imaging"]),
     ],
     swiftLanguageModes: [.v6]

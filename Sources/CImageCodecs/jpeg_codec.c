@@ -22,7 +22,11 @@ static void cz_jpeg_error_exit(j_common_ptr info) {
     longjmp(errors->jump, 1);
 }
 
-static void cz_jpeg_silence(j_common_ptr info, int level) { (void)info; (void)level; }
+/// Prints nothing, but counts warnings (level −1) as libjpeg's own emit_message does: a truncated
+/// stream only shows up as such a warning.
+static void cz_jpeg_silence(j_common_ptr info, int level) {
+    if (level < 0) info->err->num_warnings++;
+}
 
 /// The EXIF orientation tag (0x0112) from an APP1 "Exif" marker, or 1.
 static uint32_t cz_exif_orientation(struct jpeg_decompress_struct *info) {

@@ -9,7 +9,7 @@ struct Colorize: ParsableCommand {
         discussion: """
         Exit codes: 0 success, 1 an input or file could not be processed (the message names it), 2 usage error.
         """,
-        subcommands: [ColorizeImages.self, WeightsCommand.self, PretrainCommand.self, GanCommand.self],
+        subcommands: [ColorizeImages.self, WeightsCommand.self, PretrainCommand.self, GanCommand.self, EvaluateCommand.self, SheetCommand.self],
         defaultSubcommand: ColorizeImages.self)
 }
 
