@@ -71,15 +71,16 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     static func table(_ s: Evaluation.Summary) -> String {
-        func row(_ name: String, _ v: Evaluation.Scores) -> String {
-            String(format: "%-14@ %8.2f dB %9.4f %13.4f %14.1f", name as NSString, v.psnr, v.auc, v.rebalancedAUC, v.colourfulness)
+        func row(_ name: String, _ v: Evaluation.Scores?, colourfulness: Double) -> String {
+            let metrics = v.map { String(format: "%8.2f dB %9.4f %12.4f", $0.psnr, $0.auc, $0.rebalancedAUC) } ?? String(repeating: " ", count: 33)
+            return name.padding(toLength: 15, withPad: " ", startingAt: 0) + metrics + String(format: " %14.1f", colourfulness)
         }
-        return """
-        \(s.photos) photos\(s.failed.isEmpty ? "" : ", \(s.failed.count) failed")
-        method             PSNR       AuC   rebal. AuC  colourfulness
-        \(row("colorize", s.ours))
-        \(row("grey baseline", s.grey))
-        \(String(format: "%-14@ %51.1f", "originals" as NSString, s.originalColourfulness))
-        """
+        return [
+            "\(s.photos) photos" + (s.failed.isEmpty ? "" : ", \(s.failed.count) failed"),
+            "method              PSNR       AuC  rebal. AuC  colourfulness",
+            row("colorize", s.ours, colourfulness: s.ours.colourfulness),
+            row("grey baseline", s.grey, colourfulness: s.grey.colourfulness),
+            row("originals", nil, colourfulness: s.originalColourfulness),
+        ].joined(separator: "\n")
     }
 }
