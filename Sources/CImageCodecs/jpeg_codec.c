@@ -28,6 +28,17 @@ static void cz_jpeg_silence(j_common_ptr info, int level) {
     if (level < 0) info->err->num_warnings++;
 }
 
+/// Our error manager: messages go to `message`, fatal errors longjmp to `errors->jump`.
+static struct jpeg_error_mgr *cz_jpeg_errors_init(cz_jpeg_errors *errors, char *message, size_t message_size) {
+    memset(errors, 0, sizeof *errors);
+    struct jpeg_error_mgr *manager = jpeg_std_error(&errors->manager);
+    manager->error_exit = cz_jpeg_error_exit;
+    manager->emit_message = cz_jpeg_silence;
+    errors->message = message;
+    errors->message_size = message_size;
+    return manager;
+}
+
 /// The EXIF orientation tag (0x0112) from an APP1 "Exif" marker, or 1.
 static uint32_t cz_exif_orientation(struct jpeg_decompress_struct *info) {
     for (jpeg_saved_marker_ptr marker = info->marker_list; marker; marker = marker->next) {
@@ -62,12 +73,7 @@ cz_status cz_jpeg_decode(const uint8_t *data, size_t size, uint64_t pixel_limit,
     memset(out, 0, sizeof *out);
     struct jpeg_decompress_struct info;
     cz_jpeg_errors errors;
-    memset(&errors, 0, sizeof errors);
-    info.err = jpeg_std_error(&errors.manager);
-    errors.manager.error_exit = cz_jpeg_error_exit;
-    errors.manager.emit_message = cz_jpeg_silence;
-    errors.message = message;
-    errors.message_size = message_size;
+    info.err = cz_jpeg_errors_init(&errors, message, message_size);
     uint8_t *volatile pixels = NULL;
     volatile cz_status status = CZ_CORRUPT;
     if (setjmp(errors.jump)) {
@@ -135,12 +141,7 @@ cz_status cz_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
     }
     struct jpeg_compress_struct info;
     cz_jpeg_errors errors;
-    memset(&errors, 0, sizeof errors);
-    info.err = jpeg_std_error(&errors.manager);
-    errors.manager.error_exit = cz_jpeg_error_exit;
-    errors.manager.emit_message = cz_jpeg_silence;
-    errors.message = message;
-    errors.message_size = message_size;
+    info.err = cz_jpeg_errors_init(&errors, message, message_size);
     unsigned char *volatile buffer = NULL;
     unsigned long buffer_size = 0;
     if (setjmp(errors.jump)) {

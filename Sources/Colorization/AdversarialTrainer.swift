@@ -111,8 +111,7 @@ public final class AdversarialTrainer {
                                                    "critic_steps": String(criticSteps), "schedule": scheduleText,
                                                    "configuration": ModelFile.json(configuration)], to: criticPath)
             try Checkpoint.saveOptimizer(criticAdam, for: critic, modelPath: criticPath)
-            let sheet = SampleSheet.compose(SampleSheet.rows(original: preview.lab, predictedAB: Colorizer.predictAB(generator, preview.lightness)))
-            try ImageCodec.write(sheet, to: (samplesDirectory as NSString).appendingPathComponent(String(format: "outer-%05d.png", outer)))
+            try ImageCodec.write(SampleSheet.preview(generator, preview), to: (samplesDirectory as NSString).appendingPathComponent(String(format: "outer-%05d.png", outer)))
         }
 
         while outer < options.outerLoops && !monitor.wasInterrupted {

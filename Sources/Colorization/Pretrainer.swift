@@ -100,8 +100,7 @@ public final class Pretrainer {
         func save(_ step: Int) throws {
             try ModelFile.save(generator, magicWeights: magicWeights, step: step, stage: "pretrain", to: checkpointPath)
             try Checkpoint.saveOptimizer(adam, for: generator, modelPath: checkpointPath)
-            let sheet = SampleSheet.compose(SampleSheet.rows(original: preview.lab, predictedAB: Colorizer.predictAB(generator, preview.lightness)))
-            try ImageCodec.write(sheet, to: (samplesDirectory as NSString).appendingPathComponent(String(format: "step-%06d.png", step)))
+            try ImageCodec.write(SampleSheet.preview(generator, preview), to: (samplesDirectory as NSString).appendingPathComponent(String(format: "step-%06d.png", step)))
         }
 
         var step = startStep

@@ -20,6 +20,11 @@ public enum SampleSheet {
         }
     }
 
+    /// The training-time sheet: the generator's colorization of a fixed batch beside its grey and original.
+    public static func preview(_ generator: Generator, _ batch: TrainingBatch) -> Image {
+        compose(rows(original: batch.lab, predictedAB: Colorizer.predictAB(generator, batch.lightness)))
+    }
+
     /// Tiles rows of equally sized RGB rasters with a 4-px white gutter.
     public static func compose(_ rows: [[Raster]], gutter: Int = 4) -> Image {
         let cellW = rows.flatMap { $0 }.map(\.width).max() ?? 1, cellH = rows.flatMap { $0 }.map(\.height).max() ?? 1
