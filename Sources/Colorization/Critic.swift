@@ -46,7 +46,7 @@ public final class Critic: ParameterGroup, @unchecked Sendable {
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] {
-        let layers: [(String, any ParameterGroup)] = [
+        let layers: [(String, any Layer)] = [
             ("conv1", conv1), ("conv2", conv2), ("down1", down1), ("down2", down2), ("down3", down3), ("down4", down4),
             ("down5", down5), ("down6", down6), ("skip1", skip1), ("skip2", skip2), ("skip3", skip3),
             ("dense1024", dense1024), ("dense256", dense256), ("dense64", dense64), ("dense16", dense16), ("score", score),

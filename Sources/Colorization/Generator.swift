@@ -57,8 +57,8 @@ public final class Generator: ParameterGroup, @unchecked Sendable {
     }
 
     /// The layers in forward order, by name: freezing takes a prefix of this list.
-    public var layers: [(name: String, layer: any ParameterGroup)] {
-        var list: [(String, any ParameterGroup)] = [
+    public var layers: [(name: String, layer: any Layer)] {
+        var list: [(String, any Layer)] = [
             ("input_norm", inputNorm), ("enc1", enc1), ("enc2", enc2), ("enc4", enc4), ("enc8_norm", enc8Norm), ("enc8", enc8),
             ("enc16", enc16), ("enc32", enc32), ("enc64", enc64), ("dec64_norm", dec64Norm), ("dec64", dec64), ("dec32", dec32),
             ("dec16_norm", dec16Norm), ("dec16", dec16), ("dec8", dec8), ("dec4", dec4), ("dec2_norm", dec2Norm), ("dec2", dec2),

@@ -7,8 +7,14 @@ func glorotUniform(_ shape: [Int], fanIn: Int, fanOut: Int, using random: inout 
     return Tensor.uniform(shape, low: -limit, high: limit, using: &random)
 }
 
+/// A building block of a model: named parameters and a forward pass that may behave differently
+/// in training (BatchNorm's batch statistics) and inference.
+public protocol Layer: ParameterGroup {
+    func callAsFunction(_ input: Tensor, training: Bool) -> Tensor
+}
+
 /// 2-D convolution with "same" padding and a bias: y = conv(x, W) + b, W in HWIO layout.
-public final class Conv2D: ParameterGroup, @unchecked Sendable {
+public final class Conv2D: Layer, @unchecked Sendable {
     public let weight: Parameter
     public let bias: Parameter
     public let stride: Int
@@ -22,8 +28,8 @@ public final class Conv2D: ParameterGroup, @unchecked Sendable {
 
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        Tensor.conv2d(x, weight.value, stride: stride, padding: .same) + bias.value
+    public func callAsFunction(_ x: Tensor, training: Bool = false) -> Tensor {
+        Tensor.conv2d(x, weight.value, bias: bias.value, stride: stride, padding: .same)
     }
 
     /// Multiply-adds of one call on an input of spatial size h×w, batch n.
@@ -33,7 +39,7 @@ public final class Conv2D: ParameterGroup, @unchecked Sendable {
 }
 
 /// Fully connected layer: y = x·W + b for x of shape [N, in].
-public final class Dense: ParameterGroup, @unchecked Sendable {
+public final class Dense: Layer, @unchecked Sendable {
     public let weight: Parameter
     public let bias: Parameter
 
@@ -44,13 +50,13 @@ public final class Dense: ParameterGroup, @unchecked Sendable {
 
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { Tensor.matmul(x, weight.value) + bias.value }
+    public func callAsFunction(_ x: Tensor, training: Bool = false) -> Tensor { Tensor.matmul(x, weight.value) + bias.value }
 }
 
 /// Batch normalisation over the last (channel) axis, as Keras: in training the batch statistics
 /// normalise, y = γ·(x − μ)/√(σ² + ε) + β, and the running statistics move by momentum 0.99;
 /// in inference the running statistics normalise. ε = 1e-3 (Keras' default).
-public final class BatchNorm: ParameterGroup, @unchecked Sendable {
+public final class BatchNorm: Layer, @unchecked Sendable {
     public let gamma: Parameter
     public let beta: Parameter
     public let movingMean: Parameter

@@ -16,10 +16,12 @@ public enum ConvolutionBackend: Sendable {
 }
 
 extension Tensor {
-    /// Cross-correlation of NHWC `input` with HWIO `filter` (no bias; add it with broadcasting).
-    public static func conv2d(_ input: Tensor, _ filter: Tensor, stride: Int = 1, padding: Padding = .same) -> Tensor {
+    /// Cross-correlation of NHWC `input` with HWIO `filter`, plus an optional per-channel `bias`
+    /// (added by broadcasting, whose gradient is the sum over N, H, W).
+    public static func conv2d(_ input: Tensor, _ filter: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .same) -> Tensor {
         let geometry = ConvolutionGeometry(inputShape: input.shape, filterShape: filter.shape, stride: stride, padding: padding)
-        return conv2d(input, filter, geometry)
+        let output = conv2d(input, filter, geometry)
+        return bias.map { output + $0 } ?? output
     }
 
     static func conv2d(_ input: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry) -> Tensor {
