@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // System libraries: a module map each, nothing else.
@@ -30,8 +31,12 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CImageCodecs"]),
         .target(name: "NeuralNetwork", dependencies: ["Tensor"]),
         .target(name: "Colorization", dependencies: ["Tensor", "NeuralNetwork", "Imaging"]),
+        .target(name: "ColorizeServer", dependencies: [
+            "Colorization", "Imaging", .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .executableTarget(name: "ColorizeCLI", dependencies: [
-            "Colorization", "Imaging", "NeuralNetwork", "Tensor",
+            "Colorization", "ColorizeServer", "Imaging", "NeuralNetwork", "Tensor",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ColorizeBenchmark", dependencies: [
@@ -43,6 +48,9 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "Tensor"]),
         .testTarget(name: "ColorizeCLITests", dependencies: ["ColorizeCLI", "Imaging"]),
+        .testTarget(name: "ColorizeServerTests", dependencies: [
+            "ColorizeServer", "Colorization", "Imaging", .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "ColorizationTests", dependencies: ["Colorization", "NeuralNetwork", "Tensor", "Imaging"]),
     ],
     swiftLanguageModes: [.v6]

@@ -70,6 +70,7 @@ public final class Pretrainer {
             try Checkpoint.loadOptimizer(adam, modelPath: checkpointPath)
             print("resuming \(checkpointPath) at step \(startStep)")
         } else {
+            if options.resume { print("no checkpoint in \(options.runDirectory) yet: starting from scratch") }
             generator = Generator(configuration, seed: options.seed)
             if let path = options.magicWeightsPath {
                 magicWeights = try MagicWeights.read(path: path)

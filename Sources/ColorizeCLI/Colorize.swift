@@ -2,24 +2,28 @@ import ArgumentParser
 import Foundation
 
 /// `colorize`: colorizes grey photographs; subcommands run every step of the training pipeline.
-struct Colorize: ParsableCommand {
+struct Colorize: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "colorize",
         abstract: "Colorize grey photographs with a CNN trained as the seed colorizer (CIELAB, U-Net, WGAN-GP).",
         discussion: """
         Exit codes: 0 success, 1 an input or file could not be processed (the message names it), 2 usage error.
         """,
-        subcommands: [ColorizeImages.self, WeightsCommand.self, PretrainCommand.self, GanCommand.self, EvaluateCommand.self, SheetCommand.self],
+        subcommands: [ColorizeImages.self, WeightsCommand.self, PretrainCommand.self, GanCommand.self, EvaluateCommand.self, SheetCommand.self, ServeCommand.self],
         defaultSubcommand: ColorizeImages.self)
 }
 
 /// Entry point: runs the command and maps failures to the documented exit codes.
 @main
 enum ColorizeMain {
-    static func main() {
+    static func main() async {
         do {
             var command = try Colorize.parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch {

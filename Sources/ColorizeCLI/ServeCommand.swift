@@ -1,0 +1,47 @@
+import ArgumentParser
+import Colorization
+import ColorizeServer
+import Foundation
+import Hummingbird
+
+/// `colorize serve`: the web UI and HTTP API.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a web page (and JSON/HTTP API) to colorize photos in a browser.",
+        discussion: """
+        API: POST /api/colorize with an image body (raw or multipart) returns a PNG of the same size \
+        (?temperature=T optional); GET /api/health. Binds to localhost unless --host says otherwise.
+        """)
+
+    @Option(help: "Address to bind (0.0.0.0 exposes it to the network).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port.")
+    var port = 8080
+
+    @Option(help: "Model file (default: the shipped model).")
+    var model: String?
+
+    @Option(help: "Largest accepted upload in MB.")
+    var maxUploadMb = 25
+
+    @Option(help: "Colorizations run at once; more wait in a queue.")
+    var concurrent = 2
+
+    @Option(help: "Queued colorizations beyond which requests get 503.")
+    var queue = 16
+
+    func run() async throws {
+        let colorizer: Colorizer
+        do { colorizer = try Colorizer(modelPath: model ?? DefaultModel.path) } catch { throw CLIError("cannot load the model: \(error)") }
+        var configuration = WebConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.maxUploadBytes = maxUploadMb << 20
+        configuration.concurrentColorizations = concurrent
+        configuration.queueLimit = queue
+        print("serving on http://\(host):\(port)/ (Ctrl-C to stop)")
+        try await makeWebApplication(colorizer: colorizer, configuration: configuration).runService()
+    }
+}
