@@ -4,9 +4,10 @@
 #   libopenblas-openmp-dev OpenBLAS on the same OpenMP pool as oneDNN: matrix products
 #   libpng-dev libjpeg-dev image codecs
 #   webp                   dwebp, used by scripts/install-photos.sh to unpack training photos
+#   chromium               headless browser for the web UI test
 #   python3-pip            safetensors + numpy, for the checkpoint interoperability test
 set -euo pipefail
-packages=(libdnnl-dev libopenblas-openmp-dev libpng-dev libjpeg-dev webp pkg-config)
+packages=(libdnnl-dev libopenblas-openmp-dev libpng-dev libjpeg-dev webp pkg-config chromium)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
