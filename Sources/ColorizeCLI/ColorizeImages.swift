@@ -42,10 +42,8 @@ struct ColorizeImages: ParsableCommand {
     }
 
     func run() throws {
-        let modelPath = model ?? DefaultModel.path
         let started = Date()
-        let colorizer: Colorizer
-        do { colorizer = try Colorizer(modelPath: modelPath) } catch { throw CLIError("cannot load the model: \(error)") }
+        let colorizer = try DefaultModel.colorizer(model)
         let (files, scanFailures) = collectInputs()
         var failures = scanFailures
         let single = files.count == 1 && inputs.count == 1

@@ -1,3 +1,4 @@
+import Colorization
 import Foundation
 
 /// Where the shipped model is: `COLORIZE_MODEL` if set, else `Models/default.safetensors` in the
@@ -15,5 +16,10 @@ enum DefaultModel {
             directory.deleteLastPathComponent()
         }
         return relativePath
+    }
+
+    /// The colorizer for `--model PATH`, or the shipped model; a failure names the file.
+    static func colorizer(_ path: String?) throws -> Colorizer {
+        do { return try Colorizer(modelPath: path ?? self.path) } catch { throw CLIError("cannot load the model: \(error)") }
     }
 }

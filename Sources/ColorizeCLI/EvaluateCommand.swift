@@ -34,8 +34,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let photos = try PhotoFolder(data)
-        let colorizer: Colorizer
-        do { colorizer = try Colorizer(modelPath: model ?? DefaultModel.path) } catch { throw CLIError("cannot load the model: \(error)") }
+        let colorizer = try DefaultModel.colorizer(model)
         let evaluation = Evaluation(colorizer: colorizer, side: side)
         var results: [Evaluation.PhotoResult] = [], failed: [String] = [], rows: [(Double, [Raster])] = []
         for (index, path) in photos.paths.enumerated() {

@@ -33,8 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     var queue = 16
 
     func run() async throws {
-        let colorizer: Colorizer
-        do { colorizer = try Colorizer(modelPath: model ?? DefaultModel.path) } catch { throw CLIError("cannot load the model: \(error)") }
+        let colorizer = try DefaultModel.colorizer(model)
         var configuration = WebConfiguration()
         configuration.host = host
         configuration.port = port

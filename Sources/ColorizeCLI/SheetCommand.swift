@@ -28,8 +28,7 @@ struct SheetCommand: ParsableCommand {
     var temperature: Double?
 
     func run() throws {
-        let colorizer: Colorizer
-        do { colorizer = try Colorizer(modelPath: model ?? DefaultModel.path) } catch { throw CLIError("cannot load the model: \(error)") }
+        let colorizer = try DefaultModel.colorizer(model)
         let evaluation = Evaluation(colorizer: colorizer, side: side)
         var paths: [String] = []
         for input in inputs {
