@@ -3,7 +3,7 @@
 actor ColorizationGate {
     private let limit: Int
     private let queueLimit: Int
-    private var running = 0
+    private(set) var running = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
     init(limit: Int, queueLimit: Int) {

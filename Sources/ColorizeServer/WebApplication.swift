@@ -21,7 +21,12 @@ public struct WebConfiguration: Sendable {
 }
 
 public func makeWebApplication(colorizer: Colorizer, configuration: WebConfiguration) -> some ApplicationProtocol {
-    let gate = ColorizationGate(limit: configuration.concurrentColorizations, queueLimit: configuration.queueLimit)
+    makeWebApplication(colorizer: colorizer, configuration: configuration,
+                       gate: ColorizationGate(limit: configuration.concurrentColorizations, queueLimit: configuration.queueLimit))
+}
+
+/// The application around a given gate, so tests can hold its slots and see the 503 without racing.
+func makeWebApplication(colorizer: Colorizer, configuration: WebConfiguration, gate: ColorizationGate) -> some ApplicationProtocol {
     let router = Router()
     router.get("/") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],

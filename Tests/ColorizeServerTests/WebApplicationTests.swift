@@ -104,12 +104,25 @@ import Testing
     }
 
     @Test func fullQueueIs503() async throws {
-        let png = try ImageCodec.encodePNG(Self.picture(width: 400, height: 300))
-        try await Self.application { $0.concurrentColorizations = 1; $0.queueLimit = 0 }.test(.live) { client in
-            let statuses = try await Self.concurrentPosts(6, body: png, port: client.port)
-            #expect(statuses.contains(.ok))
-            #expect(statuses.contains(.serviceUnavailable))
-            #expect(statuses.allSatisfy { $0 == .ok || $0 == .serviceUnavailable })
+        let png = try ImageCodec.encodePNG(Self.picture())
+        var configuration = WebConfiguration()
+        configuration.port = 0
+        let gate = ColorizationGate(limit: 1, queueLimit: 0)
+        let application = makeWebApplication(colorizer: try Colorizer(modelPath: Self.modelPath), configuration: configuration, gate: gate)
+        try await application.test(.live) { client in
+            // Hold the only slot with a job that waits for `release`; with no queue the next upload is refused.
+            let (held, release) = AsyncStream<Void>.makeStream()
+            let holder = Task { await gate.run { for await _ in held {} } }
+            while await gate.running == 0 { await Task.yield() }
+            try await client.execute(uri: "/api/colorize", method: .post, body: ByteBuffer(bytes: png)) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body).contains("server busy"))
+            }
+            release.finish()
+            _ = await holder.value
+            try await client.execute(uri: "/api/colorize", method: .post, body: ByteBuffer(bytes: png)) { response in
+                #expect(response.status == .ok)
+            }
         }
     }
 
