@@ -120,19 +120,12 @@ public final class AdversarialTrainer {
             let criticStart = Date()
             for _ in 0..<schedule.ratio where !monitor.wasInterrupted {
                 guard let batch = loader.next() else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
-                let fake = Tensor.concatenate([batch.lightness, Colorizer.predictAB(generator, batch.lightness)], axis: 3)
                 let epsilon = Tensor.uniform([batch.count, 1, 1, 1], using: &random)
-                var objective: GradientPenalty.CriticObjective?
-                let (_, grads) = valueAndGradients(of: critic) {
-                    let result = GradientPenalty.criticObjective(critic: { critic($0) }, real: batch.lab, fake: fake,
-                                                                 epsilon: epsilon, lambda: options.lambda)
-                    objective = result
-                    return result.loss
-                }
-                criticAdam.update(critic, gradients: grads)
+                let objective = TrainingSteps.critic(critic, generator: generator, lab: batch.lab, epsilon: epsilon,
+                                                     lambda: options.lambda, optimizer: criticAdam)
                 criticSteps += 1
-                estimates.append(Double(objective?.wasserstein ?? 0))
-                penalties.append(Double(objective?.penalty ?? 0))
+                estimates.append(Double(objective.wasserstein))
+                penalties.append(Double(objective.penalty))
             }
             let secondsPerCriticStep = Date().timeIntervalSince(criticStart) / Double(max(estimates.count, 1))
             let decision = schedule.decide(estimates: estimates)
@@ -144,17 +137,10 @@ public final class AdversarialTrainer {
                 guard let batch = loader.next() else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
                 let targetsA = RebalancedCrossEntropy.targets(bins: batch.binsA, shape: shape(batch), scale: magicWeights.targetScaleA)
                 let targetsB = RebalancedCrossEntropy.targets(bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
-                let (loss, grads) = valueAndGradients(of: generator) {
-                    let output = generator(batch.lightness, training: false)
-                    let ab = Tensor.concatenate([generator.colorEstimate(output.logitsA), generator.colorEstimate(output.logitsB)], axis: 3)
-                    let adversarial = -critic(Tensor.concatenate([batch.lightness, ab], axis: 3)).mean()
-                    let anchor = RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA)
-                        + RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB)
-                    return adversarial + anchor * options.anchorWeight
-                }
-                generatorAdam.update(generator, gradients: grads)
+                let loss = TrainingSteps.generator(generator, critic: critic, lightness: batch.lightness, targetsA: targetsA,
+                                                   targetsB: targetsB, anchorWeight: options.anchorWeight, optimizer: generatorAdam)
                 generatorSteps += 1
-                generatorLoss += Double(loss.item) / Double(decision.generatorSteps)
+                generatorLoss += Double(loss) / Double(decision.generatorSteps)
             }
             let secondsPerGeneratorStep = decision.generatorSteps > 0
                 ? Date().timeIntervalSince(generatorStart) / Double(decision.generatorSteps) : 0

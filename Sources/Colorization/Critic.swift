@@ -54,6 +54,17 @@ public final class Critic: ParameterGroup, @unchecked Sendable {
         return layers.flatMap { entry in entry.1.namedParameters.map { ("\(entry.0).\($0.name)", $0.parameter) } }
     }
 
+    /// Multiply-adds of one forward pass, batch 1 (from the layer shapes).
+    public var multiplyAdds: Int {
+        var side = configuration.size - 2 * Critic.rim
+        var total = conv1.multiplyAdds(n: 1, h: side, w: side) + conv2.multiplyAdds(n: 1, h: side, w: side)
+        for layer in [down1, down2, down3, down4, down5, down6] {
+            total += layer.multiplyAdds(n: 1, h: side, w: side)
+            side = (side + 1) / 2
+        }
+        return total + [skip1, skip2, skip3, dense1024, dense256, dense64, dense16, score].reduce(0) { $0 + $1.weight.value.count }
+    }
+
     /// Scores [N, 1] for Lab/100 images [N, size, size, 3].
     public func callAsFunction(_ lab: Tensor) -> Tensor {
         let size = configuration.size

@@ -112,17 +112,11 @@ public final class Pretrainer {
             guard let batch = loader.next() else { throw Failure.noUsablePhotos(options.data) }
             let targetsA = RebalancedCrossEntropy.targets(bins: batch.binsA, shape: shape(batch), scale: magicWeights.targetScaleA)
             let targetsB = RebalancedCrossEntropy.targets(bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
-            var lossA = Tensor(0), lossB = Tensor(0)
-            let (_, grads) = valueAndGradients(of: generator) {
-                let output = generator(batch.lightness, training: true)
-                lossA = RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA)
-                lossB = RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB)
-                return lossA + lossB
-            }
-            adam.update(generator, gradients: grads)
+            let losses = TrainingSteps.pretrain(generator, lightness: batch.lightness, targetsA: targetsA, targetsB: targetsB,
+                                                optimizer: adam)
             step += 1
-            window.lossA += Double(lossA.item)
-            window.lossB += Double(lossB.item)
+            window.lossA += Double(losses.a)
+            window.lossB += Double(losses.b)
             window.images += batch.count
             window.seconds += Date().timeIntervalSince(started)
             if step % options.logEvery == 0 || step == options.steps {

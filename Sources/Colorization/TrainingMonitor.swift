@@ -16,7 +16,7 @@ public final class TrainingMonitor: @unchecked Sendable {
     /// - Parameters:
     ///   - logPath: JSON-lines file, appended to (so a resumed run continues the same log).
     public init(logPath: String, firstStep: Int, lastStep: Int) {
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         log = FileHandle(forWritingAtPath: logPath)
         _ = try? log?.seekToEnd()
         self.firstStep = firstStep

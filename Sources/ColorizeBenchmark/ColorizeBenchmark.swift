@@ -35,10 +35,8 @@ struct ColorizeBenchmark: ParsableCommand {
             guard let image = try? ImageCodec.read(path: input) else { return }
             try? ImageCodec.write(colorizer.colorize(image), to: output)
         }
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
         print("model load:                     \(Timing.milliseconds(load))")
         print("colorize \(width)×\(height) (read, infer, write PNG): \(Timing.milliseconds(total))")
-        print(String(format: "peak RSS:                       %8.0f MiB", Double(usage.ru_maxrss) / 1024))
+        print(String(format: "peak RSS:                       %8.0f MiB", Processor.peakRSSMiB))
     }
 }

@@ -21,7 +21,9 @@ struct EngineBenchmark: ParsableCommand {
     var im2col = false
 
     func run() {
-        print("threads: \(Threads.count)")
+        print("CPU features: \(Processor.features.joined(separator: " "))")
+        let peak = Processor.peak()
+        print(peak.description)
         benchmarkGEMM(1024)
         let s = size
         let layers: [(name: String, input: [Int], filter: [Int], stride: Int)] = [
@@ -34,9 +36,9 @@ struct EngineBenchmark: ParsableCommand {
         let backends: [ConvolutionBackend] = im2col ? [.oneDNN, .im2col] : [.oneDNN]
         for backend in backends {
             print("\nconvolutions (\(backend)), median of \(runs):")
-            print("layer".padding(toLength: 30, withPad: " ", startingAt: 0) + "  pass              time      throughput")
+            print("layer".padding(toLength: 30, withPad: " ", startingAt: 0) + "  pass              time      throughput      of peak")
             ConvolutionBackend.$current.withValue(backend) {
-                for layer in layers { benchmarkConvolution(layer.name, layer.input, layer.filter, layer.stride) }
+                for layer in layers { benchmarkConvolution(layer.name, layer.input, layer.filter, layer.stride, peak: peak.flops) }
             }
         }
     }
@@ -48,7 +50,7 @@ struct EngineBenchmark: ParsableCommand {
         print("sgemm \(n)³: \(Timing.milliseconds(seconds))  \(Timing.gflops(2 * Double(n * n * n), seconds))")
     }
 
-    private func benchmarkConvolution(_ name: String, _ inputShape: [Int], _ filterShape: [Int], _ stride: Int) {
+    private func benchmarkConvolution(_ name: String, _ inputShape: [Int], _ filterShape: [Int], _ stride: Int, peak: Double) {
         var random = TensorRandom(seed: 2)
         let g = ConvolutionGeometry(inputShape: inputShape, filterShape: filterShape, stride: stride, padding: .same)
         let x = Tensor.uniform(g.inputShape, using: &random), w = Tensor.uniform(g.filterShape, using: &random)
@@ -63,7 +65,8 @@ struct EngineBenchmark: ParsableCommand {
             let seconds = Timing.median(runs: runs, body)
             print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + "  "
                   + pass.padding(toLength: 16, withPad: " ", startingAt: 0)
-                  + "\(Timing.milliseconds(seconds))  \(Timing.gflops(flops, seconds))")
+                  + "\(Timing.milliseconds(seconds))  \(Timing.gflops(flops, seconds))"
+                  + String(format: "  %5.1f%%", 100 * flops / seconds / peak))
         }
     }
 }

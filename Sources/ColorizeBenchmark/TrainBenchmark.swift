@@ -4,11 +4,12 @@ import Foundation
 import NeuralNetwork
 import Tensor
 
-/// `colorize-benchmark train`: time of the training and inference steps of a model configuration.
+/// `colorize-benchmark train`: time of the training and inference steps of a model configuration,
+/// each the median of `--runs` runs after one warm-up, with GFLOP/s counted from the layer shapes.
 struct TrainBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Time generator inference, a pre-training step and an adversarial critic step.")
+        abstract: "Time generator inference and the pre-training, critic and generator adversarial steps.")
 
     @Option(help: "Image size (multiple of 64).")
     var size = 128
@@ -30,43 +31,63 @@ struct TrainBenchmark: ParsableCommand {
         let lab = Tensor.uniform([batch, size, size, 3], low: -0.5, high: 0.9, using: &random)
         let lightness = lab.slice(axis: 3, 0..<1)
         let bins = (0..<(batch * size * size)).map { $0 % 16 }
-        let shape = [batch, size, size, 16]
-        let targets = RebalancedCrossEntropy.targets(bins: bins, shape: shape) { _ in 1 }
-        let flops = 2 * Double(generator.multiplyAdds(size: size) * batch)
-        print("generator \(generator.parameterCount) parameters, \(String(format: "%.2f", flops / 2e9)) GMAC per batch of \(batch); "
-              + "threads \(Threads.count)")
+        let targets = RebalancedCrossEntropy.targets(bins: bins, shape: [batch, size, size, 16]) { _ in 1 }
+        let epsilon = Tensor.uniform([batch, 1, 1, 1], using: &random)
+        // FLOPs of one forward pass over the batch; a backward pass costs two forwards (input- and
+        // filter-gradient), a double backward (the penalty) two more through the critic.
+        let generatorFLOPs = 2 * Double(generator.multiplyAdds(size: size) * batch)
+        let criticFLOPs = 2 * Double(critic.multiplyAdds * batch)
+        print("CPU features: \(Processor.features.joined(separator: " ")); \(Processor.peak().description)")
+        print("generator \(generator.parameterCount) parameters, \(String(format: "%.2f", generatorFLOPs / 2e9)) GMAC per batch of \(batch); "
+              + "critic \(critic.parameterCount) parameters, \(String(format: "%.2f", criticFLOPs / 2e9)) GMAC; median of \(runs)")
+        print("step".padding(toLength: 36, withPad: " ", startingAt: 0) + "       time      images/s     throughput")
 
         let inference = Timing.median(runs: runs) { _ = Colorizer.predictAB(generator, lightness) }
-        report("generator inference", inference, flops: flops)
-        let adam = Adam(learningRate: 1e-4)
-        let pretrain = Timing.median(runs: runs) {
-            let (_, grads) = valueAndGradients(of: generator) {
-                let output = generator(lightness, training: true)
-                return RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targets)
-                    + RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targets)
-            }
-            adam.update(generator, gradients: grads)
-        }
-        report("pre-training step", pretrain, flops: 3 * flops)
-        print(String(format: "  step / forward: %.2f×", pretrain / inference))
+        report("generator inference", inference, flops: generatorFLOPs)
 
+        let pretrainAdam = Adam(learningRate: 1e-4)
+        let pretrain = Timing.median(runs: runs) {
+            TrainingSteps.pretrain(generator, lightness: lightness, targetsA: targets, targetsB: targets, optimizer: pretrainAdam)
+        }
+        report("pre-training step", pretrain, flops: 3 * generatorFLOPs)
+        print(String(format: "  pre-training step / inference: %.2f×", pretrain / inference))
+
+        // The critic step is generator inference + critic forward on real and fake + the penalty
+        // (forward at the interpolates, input-gradient with a graph, and its backward, which
+        // differentiates that graph again). Timing the parts shows where the time goes.
         let criticAdam = Adam(learningRate: 1e-4)
         let criticStep = Timing.median(runs: runs) {
-            let fake = Tensor.concatenate([lightness, Colorizer.predictAB(generator, lightness)], axis: 3)
-            let epsilon = Tensor.uniform([batch, 1, 1, 1], using: &random)
-            var objective: GradientPenalty.CriticObjective?
-            let (_, grads) = valueAndGradients(of: critic) {
-                objective = GradientPenalty.criticObjective(critic: { critic($0) }, real: lab, fake: fake, epsilon: epsilon, lambda: 10)
-                return objective!.loss
-            }
+            TrainingSteps.critic(critic, generator: generator, lab: lab, epsilon: epsilon, lambda: 10, optimizer: criticAdam)
+        }
+        let fake = Tensor.concatenate([lightness, Colorizer.predictAB(generator, lightness)], axis: 3)
+        let wassersteinOnly = Timing.median(runs: runs) {
+            let (_, grads) = valueAndGradients(of: critic) { critic(fake).mean() - critic(lab).mean() }
             criticAdam.update(critic, gradients: grads)
         }
-        report("critic step (with exact penalty)", criticStep, flops: nil)
+        // Counted as: generator forward; critic forward + backward (3 passes) on real and on fake;
+        // penalty forward, input-gradient and the double backward through both (≈ 6 passes).
+        report("critic step (exact penalty)", criticStep, flops: generatorFLOPs + 12 * criticFLOPs)
+        let penalty = criticStep - inference - wassersteinOnly
+        for (part, seconds) in [("generator inference (fakes)", inference), ("critic on real + fake, backward", wassersteinOnly),
+                                ("gradient penalty, double backward", penalty)] {
+            print("  " + part.padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(seconds)
+                  + String(format: "  %4.0f%%", 100 * seconds / criticStep))
+        }
+
+        let generatorAdam = Adam(learningRate: 1e-5)
+        let generatorStep = Timing.median(runs: runs) {
+            TrainingSteps.generator(generator, critic: critic, lightness: lightness, targetsA: targets, targetsB: targets,
+                                    anchorWeight: 1, optimizer: generatorAdam)
+        }
+        report("generator adversarial step", generatorStep, flops: 3 * generatorFLOPs + 2 * criticFLOPs)
+
+        let pool = BufferPool.shared.statistics
+        print(String(format: "peak RSS %.0f MiB; tensors live at peak %.0f MiB; buffer pool reused %d of %d large requests",
+                     Processor.peakRSSMiB, Double(pool.peakLiveBytes) / 1048576, pool.reused, pool.reused + pool.allocated))
     }
 
-    private func report(_ name: String, _ seconds: Double, flops: Double?) {
-        let throughput = flops.map { "  " + Timing.gflops($0, seconds) } ?? ""
+    private func report(_ name: String, _ seconds: Double, flops: Double) {
         print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(seconds)
-              + String(format: "  %6.1f img/s", Double(batch) / seconds) + throughput)
+              + String(format: "  %8.1f img/s", Double(batch) / seconds) + "  " + Timing.gflops(flops, seconds))
     }
 }

@@ -25,6 +25,13 @@ import Tensor
         #expect(abs(Double(generator.multiplyAdds(size: 256)) / 1e9 - 29.30) < 0.01)
     }
 
+    @Test func criticCostAtSixtyFour() {
+        // On the 32×32 inner crop: 7×7 convs 3→64 and 64→64 (9,633,792 + 205,520,896), strided
+        // 5×5/3×3 convs to 16, 8, 4, 2, 1, 1 (52,428,800 + 26,214,400 + 13,107,200 + 4,718,592
+        // + 2 × 2,359,296), Dense weights 807,440.
+        #expect(Critic(ModelConfiguration(size: 64, widthMultiplier: 1)).multiplyAdds == 317_149_712)
+    }
+
     @Test(arguments: [64, 128, 256])
     func forwardShapes(size: Int) {
         for width in [0.25, 0.5, 1.0] {

@@ -1,0 +1,59 @@
+import NeuralNetwork
+import Tensor
+
+/// One optimizer step of each stage of the seed's pipeline. The trainers loop over these and the
+/// benchmark times them, so what is measured is exactly what trains.
+public enum TrainingSteps {
+    /// Pre-training: class-rebalanced cross-entropy on both heads, generator in training mode
+    /// (batch statistics). Returns the two heads' losses.
+    @discardableResult
+    public static func pretrain(_ generator: Generator, lightness: Tensor, targetsA: Tensor, targetsB: Tensor,
+                                optimizer: Adam) -> (a: Float, b: Float) {
+        var lossA = Tensor(0), lossB = Tensor(0)
+        let (_, grads) = valueAndGradients(of: generator) {
+            let output = generator(lightness, training: true)
+            lossA = RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA)
+            lossB = RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB)
+            return lossA + lossB
+        }
+        optimizer.update(generator, gradients: grads)
+        return (lossA.item, lossB.item)
+    }
+
+    /// Critic: real Lab crops against the generator's colours on their L (the generator runs
+    /// without a tape, so it is fixed), WGAN-GP loss with the exact penalty at interpolates mixed
+    /// by `epsilon` [N, 1, 1, 1].
+    @discardableResult
+    public static func critic(_ critic: Critic, generator: Generator, lab: Tensor, epsilon: Tensor, lambda: Float,
+                              optimizer: Adam) -> GradientPenalty.CriticObjective {
+        let lightness = lab.slice(axis: 3, 0..<1)
+        let fake = Tensor.concatenate([lightness, Colorizer.predictAB(generator, lightness)], axis: 3)
+        var objective: GradientPenalty.CriticObjective?
+        let (_, grads) = valueAndGradients(of: critic) {
+            let result = GradientPenalty.criticObjective(critic: { critic($0) }, real: lab, fake: fake, epsilon: epsilon, lambda: lambda)
+            objective = result
+            return result.loss
+        }
+        optimizer.update(critic, gradients: grads)
+        guard let objective else { preconditionFailure("the critic objective is computed inside valueAndGradients") }
+        return objective
+    }
+
+    /// Generator: −mean D(G(L)) with the critic fixed (only the generator's parameters are
+    /// differentiated), plus `anchorWeight` × the rebalanced cross-entropy to the true colours so
+    /// they stay anchored to the pre-trained distribution. BatchNorm uses its running statistics.
+    @discardableResult
+    public static func generator(_ generator: Generator, critic: Critic, lightness: Tensor, targetsA: Tensor, targetsB: Tensor,
+                                 anchorWeight: Float, optimizer: Adam) -> Float {
+        let (loss, grads) = valueAndGradients(of: generator) {
+            let output = generator(lightness, training: false)
+            let ab = Tensor.concatenate([generator.colorEstimate(output.logitsA), generator.colorEstimate(output.logitsB)], axis: 3)
+            let adversarial = -critic(Tensor.concatenate([lightness, ab], axis: 3)).mean()
+            let anchor = RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA)
+                + RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB)
+            return adversarial + anchor * anchorWeight
+        }
+        optimizer.update(generator, gradients: grads)
+        return loss.item
+    }
+}

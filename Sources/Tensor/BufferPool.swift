@@ -1,0 +1,85 @@
+import Glibc
+import Synchronization
+
+/// Recycles the large buffers behind tensors.
+///
+/// A training step allocates the same activation and gradient shapes every time; without reuse
+/// each one is a fresh `mmap` whose pages the kernel faults in and zeroes again on every step.
+/// Freed buffers of at least `minimumBytes` are kept here, bucketed by their size rounded up to
+/// whole pages, and handed out again for the next request of that bucket. `COLORIZE_POOL_MB`
+/// caps what the pool keeps idle (default 1024; 0 turns reuse off).
+public final class BufferPool: Sendable {
+    /// Counters for benchmarks and tests.
+    public struct Statistics: Sendable, Equatable {
+        /// Large requests served from the pool / by a fresh allocation.
+        public var reused = 0, allocated = 0
+        /// Bytes currently held by live tensors, the most ever held, and bytes idle in the pool.
+        public var liveBytes = 0, peakLiveBytes = 0, idleBytes = 0
+    }
+
+    public static let shared = BufferPool(
+        capacityBytes: (Glibc.getenv("COLORIZE_POOL_MB").flatMap { Int(String(cString: $0)) } ?? 1024) << 20)
+
+    /// Smaller buffers go straight to malloc, which already recycles them cheaply.
+    static let minimumBytes = 64 << 10
+    private static let page = 4096
+
+    /// A block owned by the pool while idle; only one thread holds it at a time.
+    private struct Block: @unchecked Sendable { let pointer: UnsafeMutableRawPointer }
+
+    private struct State {
+        var idle: [Int: [Block]] = [:]
+        var statistics = Statistics()
+    }
+
+    private let capacityBytes: Int
+    private let state = Mutex(State())
+
+    init(capacityBytes: Int) { self.capacityBytes = max(0, capacityBytes) }
+
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Forgets the peak so a benchmark can measure one phase.
+    public func resetPeak() { state.withLock { $0.statistics.peakLiveBytes = $0.statistics.liveBytes } }
+
+    /// Bytes actually reserved for a request of `bytes` (a whole number of pages when pooled).
+    static func bucket(_ bytes: Int) -> Int {
+        bytes < minimumBytes ? bytes : (bytes + page - 1) / page * page
+    }
+
+    /// A 64-byte-aligned block of at least `bytes`, reused when one of its bucket is idle.
+    func allocate(bytes: Int) -> UnsafeMutableRawPointer {
+        let size = Self.bucket(max(bytes, 1))
+        let reused: Block? = state.withLock { state in
+            state.statistics.liveBytes += size
+            state.statistics.peakLiveBytes = max(state.statistics.peakLiveBytes, state.statistics.liveBytes)
+            guard size >= Self.minimumBytes else { return nil }
+            guard let block = state.idle[size]?.popLast() else {
+                state.statistics.allocated += 1
+                return nil
+            }
+            state.statistics.idleBytes -= size
+            state.statistics.reused += 1
+            return block
+        }
+        if let reused { return reused.pointer }
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, size) == 0, let raw else {
+            fatalError("BufferPool: out of memory allocating \(size) bytes")
+        }
+        return raw
+    }
+
+    /// Takes back a block from `allocate(bytes:)`; keeps it for reuse while under the capacity.
+    func release(_ block: UnsafeMutableRawPointer, bytes: Int) {
+        let size = Self.bucket(max(bytes, 1))
+        let kept = state.withLock { state in
+            state.statistics.liveBytes -= size
+            guard size >= Self.minimumBytes, state.statistics.idleBytes + size <= capacityBytes else { return false }
+            state.idle[size, default: []].append(Block(pointer: block))
+            state.statistics.idleBytes += size
+            return true
+        }
+        if !kept { free(block) }
+    }
+}
