@@ -9,7 +9,9 @@ import Tensor
     static func pretrainingLosses(on backend: ConvolutionBackend, steps: Int) -> [Float] {
         ConvolutionBackend.$current.withValue(backend) {
             let generator = Generator(ModelConfiguration(size: 128, widthMultiplier: 0.25), seed: 11)
-            let adam = Adam(learningRate: 1e-4)
+            // 1e-5 rather than the from-scratch 1e-4: at 1e-4 the runs agreed to 4.7e-5 here, but Adam
+            // scales rounding-level gradients up to full steps, so that margin depends on the machine.
+            let adam = Adam(learningRate: 1e-5)
             // The seed's batch of 6 at 128×128 with textured inputs. (With flat images or a batch of 2
             // at 64×64, where the deepest BatchNorm normalises 2 values, many gradients sit at rounding
             // level and Adam's normalisation turns that noise into full-size steps on either backend.)

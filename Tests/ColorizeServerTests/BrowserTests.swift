@@ -28,14 +28,16 @@ import Testing
             print("skipping: chromium is not installed (scripts/install-system-packages.sh installs it)")
             return
         }
-        try await WebApplicationTests.application().test(.live) { client in
+        // COLORIZE_SCREENSHOT=docs/web-ui.png keeps a screenshot (the README shows it), taken with
+        // the shipped model; otherwise the quick tiny model serves.
+        let screenshotPath = ProcessInfo.processInfo.environment["COLORIZE_SCREENSHOT"]
+        let shippedModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Models/default.safetensors").path
+        try await WebApplicationTests.application(model: screenshotPath == nil ? WebApplicationTests.modelPath : shippedModel).test(.live) { client in
             let url = "http://127.0.0.1:\(try #require(client.port))/?example"
             let dom = try Self.chromium(["--dump-dom", url])
             #expect(dom.contains("data-state=\"done\""), "page did not finish: \(dom.suffix(400))")
             #expect(dom.contains("alt=\"colorized\" src=\"blob:"))
-            // COLORIZE_SCREENSHOT=docs/web-ui.png keeps the picture (the README shows it).
-            let screenshot = ProcessInfo.processInfo.environment["COLORIZE_SCREENSHOT"]
-                ?? FileManager.default.temporaryDirectory.appendingPathComponent("colorize-web-ui.png").path
+            let screenshot = screenshotPath ?? FileManager.default.temporaryDirectory.appendingPathComponent("colorize-web-ui.png").path
             _ = try Self.chromium(["--screenshot=\(screenshot)", url])
             let size = (try? FileManager.default.attributesOfItem(atPath: screenshot)[.size] as? Int) ?? 0
             #expect(size > 10_000)

@@ -15,11 +15,11 @@ import Testing
         return path
     }()
 
-    static func application(_ adjust: (inout WebConfiguration) -> Void = { _ in }) throws -> some ApplicationProtocol {
+    static func application(model: String = modelPath, _ adjust: (inout WebConfiguration) -> Void = { _ in }) throws -> some ApplicationProtocol {
         var configuration = WebConfiguration()
         configuration.port = 0
         adjust(&configuration)
-        return makeWebApplication(colorizer: try Colorizer(modelPath: modelPath), configuration: configuration)
+        return makeWebApplication(colorizer: try Colorizer(modelPath: model), configuration: configuration)
     }
 
     static func picture(width: Int = 75, height: Int = 41) -> Image {
