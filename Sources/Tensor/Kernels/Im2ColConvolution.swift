@@ -44,47 +44,43 @@ enum Im2ColConvolution {
         }
     }
 
-    /// Gathers each output pixel's receptive field (zeros outside the image) into one patch row.
-    private static func im2col(_ g: ConvolutionGeometry, image: UnsafePointer<Float>, patches: UnsafeMutablePointer<Float>) {
-        let c = g.inChannels
-        var row = patches
+    /// Visits every tap of every receptive field in patch-matrix order: `body(patch offset, pixel
+    /// offset)`, the pixel offset nil where the tap falls in the zero padding. Offsets count floats
+    /// and point at `inChannels` consecutive values.
+    @inline(__always)
+    private static func forEachTap(_ g: ConvolutionGeometry, _ body: (Int, Int?) -> Void) {
+        var patch = 0
         for oy in 0..<g.outHeight {
             for ox in 0..<g.outWidth {
                 for ky in 0..<g.kh {
                     let iy = oy * g.strideH - g.padTop + ky
                     for kx in 0..<g.kw {
                         let ix = ox * g.strideW - g.padLeft + kx
-                        let dst = row + (ky * g.kw + kx) * c
-                        if iy >= 0 && iy < g.h && ix >= 0 && ix < g.w {
-                            dst.update(from: image + (iy * g.w + ix) * c, count: c)
-                        } else {
-                            dst.initialize(repeating: 0, count: c)
-                        }
+                        body(patch, iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? (iy * g.w + ix) * g.inChannels : nil)
+                        patch += g.inChannels
                     }
                 }
-                row += g.kh * g.kw * c
+            }
+        }
+    }
+
+    /// Gathers each output pixel's receptive field (zeros outside the image) into one patch row.
+    private static func im2col(_ g: ConvolutionGeometry, image: UnsafePointer<Float>, patches: UnsafeMutablePointer<Float>) {
+        forEachTap(g) { patch, pixel in
+            if let pixel {
+                (patches + patch).update(from: image + pixel, count: g.inChannels)
+            } else {
+                (patches + patch).initialize(repeating: 0, count: g.inChannels)
             }
         }
     }
 
     /// The adjoint of im2col: adds every patch entry back onto the pixel it came from.
     private static func col2im(_ g: ConvolutionGeometry, patches: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
-        let c = g.inChannels
-        var row = patches
-        for oy in 0..<g.outHeight {
-            for ox in 0..<g.outWidth {
-                for ky in 0..<g.kh {
-                    let iy = oy * g.strideH - g.padTop + ky
-                    guard iy >= 0 && iy < g.h else { continue }
-                    for kx in 0..<g.kw {
-                        let ix = ox * g.strideW - g.padLeft + kx
-                        guard ix >= 0 && ix < g.w else { continue }
-                        let src = row + (ky * g.kw + kx) * c, dst = image + (iy * g.w + ix) * c
-                        for k in 0..<c { dst[k] += src[k] }
-                    }
-                }
-                row += g.kh * g.kw * c
-            }
+        forEachTap(g) { patch, pixel in
+            guard let pixel else { return }
+            let src = patches + patch, dst = image + pixel
+            for k in 0..<g.inChannels { dst[k] += src[k] }
         }
     }
 }
