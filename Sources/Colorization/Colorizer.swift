@@ -5,7 +5,8 @@ import Tensor
 
 /// Inference at any size: convert to Lab, run the generator on L resized to the network's scale
 /// (keeping the aspect ratio, sides rounded to multiples of 64), upsample the predicted a/b
-/// smoothly to the original size and recombine them with the original full-resolution L.
+/// smoothly to the original size and recombine them with the original full-resolution L (colours
+/// outside the sRGB gamut lose chroma rather than lightness).
 /// Alpha passes through untouched.
 public final class Colorizer: @unchecked Sendable {
     public let generator: Generator
@@ -31,7 +32,7 @@ public final class Colorizer: @unchecked Sendable {
         var chroma = Raster(width: w, height: h, channels: 2, values: ab.scalars.map { $0 * 100 })
         chroma = chroma.resized(width: image.width, height: image.height)
         let combined = Raster.stacking([lightness, chroma.channel(0), chroma.channel(1)])
-        return Image(color: ColorSpace.rgb(fromLab: combined), alpha: image.alpha)
+        return Image(color: ColorSpace.rgb(fromLab: combined, keepingLightness: true), alpha: image.alpha)
     }
 
     /// The generator's a/b estimate [N, H, W, 2] (Lab/100) for L/100 [N, H, W, 1], in inference mode.

@@ -56,13 +56,37 @@ public enum ColorSpace {
     /// One Lab colour to sRGB, clipped to 0…1 (out-of-gamut colours clip as scikit-image does,
     /// including its clamp of negative z before the cube).
     public static func rgb(l: Float, a: Float, b: Float) -> (r: Float, g: Float, b: Float) {
+        let c = linearRGB(l: l, a: a, b: b)
+        func encode(_ c: Float) -> Float { min(max(gamma(c), 0), 1) }
+        return (encode(c.r), encode(c.g), encode(c.b))
+    }
+
+    /// One Lab colour to linear RGB, unclipped.
+    static func linearRGB(l: Float, a: Float, b: Float) -> (r: Float, g: Float, b: Float) {
         let fy = (l + 16) / 116
         let fx = a / 500 + fy
         let fz = max(fy - b / 200, 0)
         let x = labFInverse(fx) * white.x, y = labFInverse(fy) * white.y, z = labFInverse(fz) * white.z
         let m = rgbFromXYZ
-        func encode(_ c: Float) -> Float { min(max(gamma(c), 0), 1) }
-        return (encode(m[0] * x + m[1] * y + m[2] * z), encode(m[3] * x + m[4] * y + m[5] * z), encode(m[6] * x + m[7] * y + m[8] * z))
+        return (m[0] * x + m[1] * y + m[2] * z, m[3] * x + m[4] * y + m[5] * z, m[6] * x + m[7] * y + m[8] * z)
+    }
+
+    /// Whether a Lab colour lies inside the sRGB gamut (to within rounding).
+    static func inGamut(l: Float, a: Float, b: Float) -> Bool {
+        let c = linearRGB(l: l, a: a, b: b), low: Float = -1e-4, high: Float = 1 + 1e-4
+        return c.r >= low && c.r <= high && c.g >= low && c.g <= high && c.b >= low && c.b <= high
+    }
+
+    /// The fraction s of the chroma (a, b) that keeps L and hue inside the sRGB gamut: 1 when the
+    /// colour already fits, else found by bisection (to 1/4096).
+    static func chromaScaleInGamut(l: Float, a: Float, b: Float) -> Float {
+        if inGamut(l: l, a: a, b: b) { return 1 }
+        var (inside, outside): (Float, Float) = (0, 1)
+        for _ in 0..<12 {
+            let mid = (inside + outside) / 2
+            if inGamut(l: l, a: a * mid, b: b * mid) { inside = mid } else { outside = mid }
+        }
+        return inside
     }
 
     /// A 3-channel sRGB raster (or 1-channel grey) to a 3-channel Lab raster (L 0…100).
@@ -89,8 +113,10 @@ public enum ColorSpace {
         return Raster(width: raster.width, height: raster.height, channels: 3, values: out)
     }
 
-    /// A 3-channel Lab raster to a 3-channel sRGB raster, clipped to 0…1.
-    public static func rgb(fromLab raster: Raster) -> Raster {
+    /// A 3-channel Lab raster to a 3-channel sRGB raster, clipped to 0…1. With `keepingLightness`,
+    /// out-of-gamut colours lose chroma (a and b scaled down together) until they fit instead, so
+    /// each pixel keeps its L and hue — what colorization needs, since L is the photo itself.
+    public static func rgb(fromLab raster: Raster, keepingLightness: Bool = false) -> Raster {
         precondition(raster.channels == 3, "Lab rasters have 3 channels")
         var out = [Float](repeating: 0, count: raster.values.count)
         raster.values.withUnsafeBufferPointer { src in
@@ -98,7 +124,9 @@ public enum ColorSpace {
                 let (source, destination) = (src.baseAddress!, dst.baseAddress!)
                 parallelChunks(raster.pixelCount) { range in
                     for i in range {
-                        let c = rgb(l: source[3 * i], a: source[3 * i + 1], b: source[3 * i + 2])
+                        let (l, a, b) = (source[3 * i], source[3 * i + 1], source[3 * i + 2])
+                        let s = keepingLightness ? chromaScaleInGamut(l: l, a: a, b: b) : 1
+                        let c = rgb(l: l, a: a * s, b: b * s)
                         destination[3 * i] = c.r
                         destination[3 * i + 1] = c.g
                         destination[3 * i + 2] = c.b

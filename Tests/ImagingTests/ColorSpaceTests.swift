@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import Imaging
 
 /// Reference values computed with scikit-image 0.25 (`rgb2lab`, `lab2rgb`, D65, 2° observer).
@@ -66,5 +67,21 @@ import Testing
         let lab = ColorSpace.lab(fromRGB: grey)
         for x in 0..<4 { #expect(abs(lab[x, 0, 1]) < 0.01 && abs(lab[x, 0, 2]) < 0.01) }
         #expect(abs(ColorSpace.lightness(grey: 0.5) - 53.388965) < 1e-3)
+    }
+
+    @Test func gamutMappingKeepsLightnessAndHue() {
+        // In gamut: the same as plain conversion. Out of gamut (L 50, a 100, b −100 and L 90, a −80,
+        // b 90): clipping shifts L by more than a unit; scaling the chroma keeps L and the hue angle.
+        let lab = Raster(width: 3, height: 1, channels: 3, values: [60, 20, -30, 50, 100, -100, 90, -80, 90])
+        let clipped = ColorSpace.rgb(fromLab: lab), mapped = ColorSpace.rgb(fromLab: lab, keepingLightness: true)
+        #expect((0..<3).allSatisfy { abs(mapped[0, 0, $0] - clipped[0, 0, $0]) < 1e-6 })
+        let clippedLab = ColorSpace.lab(fromRGB: clipped), mappedLab = ColorSpace.lab(fromRGB: mapped)
+        for x in 1...2 {
+            #expect(abs(clippedLab[x, 0, 0] - lab[x, 0, 0]) > 1)
+            #expect(abs(mappedLab[x, 0, 0] - lab[x, 0, 0]) < 0.05)
+            let hue = atan2(lab[x, 0, 2], lab[x, 0, 1]), mappedHue = atan2(mappedLab[x, 0, 2], mappedLab[x, 0, 1])
+            #expect(abs(mappedHue - hue) < 0.02)
+            #expect(hypot(mappedLab[x, 0, 1], mappedLab[x, 0, 2]) > 20)
+        }
     }
 }

@@ -60,13 +60,17 @@ private func fastestPlan(_ pass: OneDNNConvolution.Pass, _ g: ConvolutionGeometr
     source.initialize(repeating: 0.5, count: Shape.count(g.inputShape))
     filter.initialize(repeating: 0.5, count: Shape.count(g.filterShape))
     destination.initialize(repeating: 0.5, count: Shape.count(g.outputShape))
+    // The best of three runs after a warm-up, so a moment of contention does not pick the slow plan.
     func seconds(_ plan: Plan) -> UInt64 {
         plan.execute(source: source, filter: filter, destination: destination)
-        let start = DispatchTime.now().uptimeNanoseconds
-        plan.execute(source: source, filter: filter, destination: destination)
-        return DispatchTime.now().uptimeNanoseconds - start
+        return (0..<3).map { _ in
+            let start = DispatchTime.now().uptimeNanoseconds
+            plan.execute(source: source, filter: filter, destination: destination)
+            return DispatchTime.now().uptimeNanoseconds - start
+        }.min() ?? 0
     }
-    return candidates.min { seconds($0) < seconds($1) }
+    let timed = candidates.map { (plan: $0, nanoseconds: seconds($0)) }
+    return timed.min { $0.nanoseconds < $1.nanoseconds }?.plan
 }
 
 /// The process-wide oneDNN CPU engine and stream.
