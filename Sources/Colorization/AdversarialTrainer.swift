@@ -121,7 +121,7 @@ public final class AdversarialTrainer {
             for _ in 0..<schedule.ratio where !monitor.wasInterrupted {
                 guard let batch = loader.next() else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
                 let epsilon = Tensor.uniform([batch.count, 1, 1, 1], using: &random)
-                let objective = TrainingSteps.critic(critic, generator: generator, lab: batch.lab, epsilon: epsilon,
+                let objective = TrainingSteps.critic(critic, generator: generator, lab: batch.lab, lightness: batch.lightness, epsilon: epsilon,
                                                      lambda: options.lambda, optimizer: criticAdam)
                 criticSteps += 1
                 estimates.append(Double(objective.wasserstein))

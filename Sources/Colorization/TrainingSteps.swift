@@ -20,13 +20,12 @@ public enum TrainingSteps {
         return (lossA.item, lossB.item)
     }
 
-    /// Critic: real Lab crops against the generator's colours on their L (the generator runs
-    /// without a tape, so it is fixed), WGAN-GP loss with the exact penalty at interpolates mixed
-    /// by `epsilon` [N, 1, 1, 1].
+    /// Critic: real Lab crops against the generator's colours on their L (`lightness`, channel 0
+    /// of `lab`; the generator runs without a tape, so it is fixed), WGAN-GP loss with the exact
+    /// penalty at interpolates mixed by `epsilon` [N, 1, 1, 1].
     @discardableResult
-    public static func critic(_ critic: Critic, generator: Generator, lab: Tensor, epsilon: Tensor, lambda: Float,
-                              optimizer: Adam) -> GradientPenalty.CriticObjective {
-        let lightness = lab.slice(axis: 3, 0..<1)
+    public static func critic(_ critic: Critic, generator: Generator, lab: Tensor, lightness: Tensor, epsilon: Tensor,
+                              lambda: Float, optimizer: Adam) -> GradientPenalty.CriticObjective {
         let fake = Tensor.concatenate([lightness, Colorizer.predictAB(generator, lightness)], axis: 3)
         var objective: GradientPenalty.CriticObjective?
         let (_, grads) = valueAndGradients(of: critic) {

@@ -57,7 +57,7 @@ struct TrainBenchmark: ParsableCommand {
         // differentiates that graph again). Timing the parts shows where the time goes.
         let criticAdam = Adam(learningRate: 1e-4)
         let criticStep = Timing.median(runs: runs) {
-            TrainingSteps.critic(critic, generator: generator, lab: lab, epsilon: epsilon, lambda: 10, optimizer: criticAdam)
+            TrainingSteps.critic(critic, generator: generator, lab: lab, lightness: lightness, epsilon: epsilon, lambda: 10, optimizer: criticAdam)
         }
         let fake = Tensor.concatenate([lightness, Colorizer.predictAB(generator, lightness)], axis: 3)
         let wassersteinOnly = Timing.median(runs: runs) {

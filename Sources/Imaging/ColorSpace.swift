@@ -56,7 +56,24 @@ public enum ColorSpace {
     /// One Lab colour to sRGB, clipped to 0…1 (out-of-gamut colours clip as scikit-image does,
     /// including its clamp of negative z before the cube).
     public static func rgb(l: Float, a: Float, b: Float) -> (r: Float, g: Float, b: Float) {
-        let c = linearRGB(l: l, a: a, b: b)
+        encode(linearRGB(l: l, a: a, b: b))
+    }
+
+    /// One Lab colour to sRGB keeping L and hue: out of gamut, a and b are scaled down together
+    /// (by bisection, to 1/4096) until the colour fits, instead of clipping RGB.
+    static func rgbKeepingLightness(l: Float, a: Float, b: Float) -> (r: Float, g: Float, b: Float) {
+        let direct = linearRGB(l: l, a: a, b: b)
+        if inGamut(direct) { return encode(direct) }
+        var (inside, outside): (Float, Float) = (0, 1)
+        for _ in 0..<12 {
+            let mid = (inside + outside) / 2
+            if inGamut(linearRGB(l: l, a: a * mid, b: b * mid)) { inside = mid } else { outside = mid }
+        }
+        return rgb(l: l, a: a * inside, b: b * inside)
+    }
+
+    /// Gamma-encodes linear RGB, clipped to 0…1.
+    private static func encode(_ c: (r: Float, g: Float, b: Float)) -> (r: Float, g: Float, b: Float) {
         func encode(_ c: Float) -> Float { min(max(gamma(c), 0), 1) }
         return (encode(c.r), encode(c.g), encode(c.b))
     }
@@ -71,22 +88,10 @@ public enum ColorSpace {
         return (m[0] * x + m[1] * y + m[2] * z, m[3] * x + m[4] * y + m[5] * z, m[6] * x + m[7] * y + m[8] * z)
     }
 
-    /// Whether a Lab colour lies inside the sRGB gamut (to within rounding).
-    static func inGamut(l: Float, a: Float, b: Float) -> Bool {
-        let c = linearRGB(l: l, a: a, b: b), low: Float = -1e-4, high: Float = 1 + 1e-4
+    /// Whether linear RGB lies inside the sRGB gamut (to within rounding).
+    private static func inGamut(_ c: (r: Float, g: Float, b: Float)) -> Bool {
+        let low: Float = -1e-4, high: Float = 1 + 1e-4
         return c.r >= low && c.r <= high && c.g >= low && c.g <= high && c.b >= low && c.b <= high
-    }
-
-    /// The fraction s of the chroma (a, b) that keeps L and hue inside the sRGB gamut: 1 when the
-    /// colour already fits, else found by bisection (to 1/4096).
-    static func chromaScaleInGamut(l: Float, a: Float, b: Float) -> Float {
-        if inGamut(l: l, a: a, b: b) { return 1 }
-        var (inside, outside): (Float, Float) = (0, 1)
-        for _ in 0..<12 {
-            let mid = (inside + outside) / 2
-            if inGamut(l: l, a: a * mid, b: b * mid) { inside = mid } else { outside = mid }
-        }
-        return inside
     }
 
     /// A 3-channel sRGB raster (or 1-channel grey) to a 3-channel Lab raster (L 0…100).
@@ -125,8 +130,7 @@ public enum ColorSpace {
                 parallelChunks(raster.pixelCount) { range in
                     for i in range {
                         let (l, a, b) = (source[3 * i], source[3 * i + 1], source[3 * i + 2])
-                        let s = keepingLightness ? chromaScaleInGamut(l: l, a: a, b: b) : 1
-                        let c = rgb(l: l, a: a * s, b: b * s)
+                        let c = keepingLightness ? rgbKeepingLightness(l: l, a: a, b: b) : rgb(l: l, a: a, b: b)
                         destination[3 * i] = c.r
                         destination[3 * i + 1] = c.g
                         destination[3 * i + 2] = c.b

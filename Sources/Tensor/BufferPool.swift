@@ -39,9 +39,6 @@ public final class BufferPool: Sendable {
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
 
-    /// Forgets the peak so a benchmark can measure one phase.
-    public func resetPeak() { state.withLock { $0.statistics.peakLiveBytes = $0.statistics.liveBytes } }
-
     /// Bytes actually reserved for a request of `bytes` (a whole number of pages when pooled).
     static func bucket(_ bytes: Int) -> Int {
         bytes < minimumBytes ? bytes : (bytes + page - 1) / page * page
