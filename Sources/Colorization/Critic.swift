@@ -70,14 +70,15 @@ public final class Critic: ParameterGroup, @unchecked Sendable {
         let size = configuration.size
         precondition(lab.shape.count == 4 && lab.shape[1] == size && lab.shape[2] == size && lab.shape[3] == 3,
                      "critic input must be [N, \(size), \(size), 3], got \(lab.shape)")
-        func act(_ x: Tensor) -> Tensor { x.leakyReLU(0.1) }
+        let slope: Float = 0.1
+        func act(_ x: Tensor) -> Tensor { x.leakyReLU(slope) }
         func pool(_ x: Tensor) -> Tensor { x.mean(axes: [1, 2]) }
         let n = lab.shape[0]
         let inner = lab.slice(axis: 1, Critic.rim..<(size - Critic.rim)).slice(axis: 2, Critic.rim..<(size - Critic.rim))
-        let c2 = act(conv2(act(conv1(inner))))
-        let d2 = act(down2(act(down1(c2))))
-        let d5 = act(down5(act(down4(act(down3(d2))))))
-        let d6 = act(down6(d5))
+        let c2 = conv2(conv1(inner, leakyReLU: slope), leakyReLU: slope)
+        let d2 = down2(down1(c2, leakyReLU: slope), leakyReLU: slope)
+        let d5 = down5(down4(down3(d2, leakyReLU: slope), leakyReLU: slope), leakyReLU: slope)
+        let d6 = down6(d5, leakyReLU: slope)
         let skips = [act(skip1(pool(c2))), act(skip2(pool(d2))), act(skip3(pool(d5)))]
         let deep = act(dense256(act(dense1024(d6.reshaped([n, -1])))))
         let joined = Tensor.concatenate(skips + [deep], axis: 1)

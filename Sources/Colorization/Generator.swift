@@ -91,22 +91,22 @@ public final class Generator: ParameterGroup, @unchecked Sendable {
     public func callAsFunction(_ lightness: Tensor, training: Bool) -> Output {
         precondition(lightness.rank == 4 && lightness.shape[3] == 1 && lightness.shape[1] % 64 == 0 && lightness.shape[2] % 64 == 0,
                      "generator input must be [N, H, W, 1] with H, W multiples of 64, got \(lightness.shape)")
-        func act(_ x: Tensor) -> Tensor { x.leakyReLU(0.1) }
+        let slope: Float = 0.1
         func up(_ x: Tensor) -> Tensor { x.upsampledNearest(2) }
-        let e1 = act(enc1(inputNorm(lightness, training: training)))
-        let e2 = act(enc2(e1))
-        let e4 = act(enc4(e2))
-        let e8 = act(enc8(enc8Norm(e4, training: training)))
-        let e16 = act(enc16(e8))
-        let e32 = act(enc32(e16))
-        let e64 = act(enc64(e32))
-        let d64 = act(dec64(dec64Norm(e64, training: training)))
-        let d32 = act(dec32(up(d64)))
-        let d16 = act(dec16(dec16Norm(up(Tensor.concatenate([d32, e32], axis: 3)), training: training)))
-        let d8 = act(dec8(up(Tensor.concatenate([d16, e16], axis: 3))))
-        let d4 = act(dec4(up(Tensor.concatenate([d8, e8], axis: 3))))
-        let d2 = act(dec2(dec2Norm(up(Tensor.concatenate([d4, e4], axis: 3)), training: training)))
-        let d1 = act(dec1(up(Tensor.concatenate([d2, e2], axis: 3))))
+        let e1 = enc1(inputNorm(lightness, training: training), leakyReLU: slope)
+        let e2 = enc2(e1, leakyReLU: slope)
+        let e4 = enc4(e2, leakyReLU: slope)
+        let e8 = enc8(enc8Norm(e4, training: training), leakyReLU: slope)
+        let e16 = enc16(e8, leakyReLU: slope)
+        let e32 = enc32(e16, leakyReLU: slope)
+        let e64 = enc64(e32, leakyReLU: slope)
+        let d64 = dec64(dec64Norm(e64, training: training), leakyReLU: slope)
+        let d32 = dec32(up(d64), leakyReLU: slope)
+        let d16 = dec16(dec16Norm(up(Tensor.concatenate([d32, e32], axis: 3)), training: training), leakyReLU: slope)
+        let d8 = dec8(up(Tensor.concatenate([d16, e16], axis: 3)), leakyReLU: slope)
+        let d4 = dec4(up(Tensor.concatenate([d8, e8], axis: 3)), leakyReLU: slope)
+        let d2 = dec2(dec2Norm(up(Tensor.concatenate([d4, e4], axis: 3)), training: training), leakyReLU: slope)
+        let d1 = dec1(up(Tensor.concatenate([d2, e2], axis: 3)), leakyReLU: slope)
         return Output(logitsA: headA(d1), logitsB: headB(d1), tanhA: tanhA.map { $0(d1).tanh() }, tanhB: tanhB.map { $0(d1).tanh() })
     }
 
@@ -118,12 +118,17 @@ public final class Generator: ParameterGroup, @unchecked Sendable {
         return ((logits * (1 / t)).softmax() * centers).sum(axes: [-1], keepingDimensions: true)
     }
 
+    /// The convolutions in forward order with the spatial size of their input at network size
+    /// `size`: for FLOP counts and per-layer benchmarks.
+    public func convolutions(size s: Int) -> [(name: String, layer: Conv2D, inputSize: Int)] {
+        [("enc1", enc1, s), ("enc2", enc2, s), ("enc4", enc4, s / 2), ("enc8", enc8, s / 4), ("enc16", enc16, s / 8),
+         ("enc32", enc32, s / 16), ("enc64", enc64, s / 32), ("dec64", dec64, s / 64), ("dec32", dec32, s / 32),
+         ("dec16", dec16, s / 16), ("dec8", dec8, s / 8), ("dec4", dec4, s / 4), ("dec2", dec2, s / 2), ("dec1", dec1, s),
+         ("head_a", headA, s), ("head_b", headB, s)]
+    }
+
     /// Multiply-adds of one forward pass at `size`×`size`, batch 1 (from the layer shapes).
     public func multiplyAdds(size: Int) -> Int {
-        let s = size
-        let convs: [(Conv2D, Int)] = [(enc1, s), (enc2, s), (enc4, s / 2), (enc8, s / 4), (enc16, s / 8), (enc32, s / 16), (enc64, s / 32),
-                                      (dec64, s / 64), (dec32, s / 32), (dec16, s / 16), (dec8, s / 8), (dec4, s / 4), (dec2, s / 2),
-                                      (dec1, s), (headA, s), (headB, s)]
-        return convs.reduce(0) { $0 + $1.0.multiplyAdds(n: 1, h: $1.1, w: $1.1) }
+        convolutions(size: size).reduce(0) { $0 + $1.layer.multiplyAdds(n: 1, h: $1.inputSize, w: $1.inputSize) }
     }
 }

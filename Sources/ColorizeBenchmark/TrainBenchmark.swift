@@ -23,6 +23,9 @@ struct TrainBenchmark: ParsableCommand {
     @Option(help: "Timed runs per measurement (the median is reported).")
     var runs = 5
 
+    @Flag(help: "Also print the time of each generator convolution.")
+    var layers = false
+
     func run() {
         let configuration = ModelConfiguration(size: size, widthMultiplier: width)
         let generator = Generator(configuration)
@@ -44,6 +47,7 @@ struct TrainBenchmark: ParsableCommand {
 
         let inference = Timing.median(runs: runs) { _ = Colorizer.predictAB(generator, lightness) }
         report("generator inference", inference, flops: generatorFLOPs)
+        breakDownForward(generator, lightness, flops: generatorFLOPs)
 
         let pretrainAdam = Adam(learningRate: 1e-4)
         let pretrain = Timing.median(runs: runs) {
@@ -84,6 +88,24 @@ struct TrainBenchmark: ParsableCommand {
         let pool = BufferPool.shared.statistics
         print(String(format: "peak RSS %.0f MiB; tensors live at peak %.0f MiB; buffer pool reused %d of %d large requests",
                      Processor.peakRSSMiB, Double(pool.peakLiveBytes) / 1048576, pool.reused, pool.reused + pool.allocated))
+    }
+
+    /// The forward pass to logits (inference without the colour estimate), and how much of it the
+    /// convolutions take when each runs alone on an input of its shape.
+    private func breakDownForward(_ generator: Generator, _ lightness: Tensor, flops: Double) {
+        let forward = Timing.median(runs: runs) { withoutGradients { _ = generator(lightness, training: false) } }
+        report("  forward to logits", forward, flops: flops)
+        var random = TensorRandom(seed: 4)
+        var total = 0.0
+        for (name, layer, inputSize) in generator.convolutions(size: size) {
+            let x = Tensor.uniform([batch, inputSize, inputSize, layer.weight.value.shape[2]], using: &random)
+            let seconds = Timing.median(runs: runs) { withoutGradients { _ = layer(x) } }
+            total += seconds
+            if layers { report("    " + name, seconds, flops: 2 * Double(layer.multiplyAdds(n: batch, h: inputSize, w: inputSize))) }
+        }
+        report("    convolutions alone", total, flops: flops)
+        print("    other ops (norms, activations, upsampling, concatenation)".padding(toLength: 34, withPad: " ", startingAt: 0)
+              + Timing.milliseconds(forward - total) + String(format: "  %4.0f%%", 100 * (forward - total) / forward))
     }
 
     private func report(_ name: String, _ seconds: Double, flops: Double) {

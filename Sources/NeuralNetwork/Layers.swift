@@ -32,6 +32,11 @@ public final class Conv2D: Layer, @unchecked Sendable {
         Tensor.conv2d(x, weight.value, bias: bias.value, stride: stride, padding: .same)
     }
 
+    /// The convolution followed by LeakyReLU(α), fused into one kernel.
+    public func callAsFunction(_ x: Tensor, leakyReLU alpha: Float) -> Tensor {
+        Tensor.conv2d(x, weight.value, bias: bias.value, stride: stride, padding: .same, leakyReLU: alpha)
+    }
+
     /// Multiply-adds of one call on an input of spatial size h×w, batch n.
     public func multiplyAdds(n: Int, h: Int, w: Int) -> Int {
         ConvolutionGeometry(inputShape: [n, h, w, weight.value.shape[2]], filterShape: weight.value.shape, stride: stride, padding: .same).multiplyAdds

@@ -16,12 +16,26 @@ public enum ConvolutionBackend: Sendable {
 }
 
 extension Tensor {
-    /// Cross-correlation of NHWC `input` with HWIO `filter`, plus an optional per-channel `bias`
-    /// (added by broadcasting, whose gradient is the sum over N, H, W).
-    public static func conv2d(_ input: Tensor, _ filter: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .same) -> Tensor {
-        let geometry = ConvolutionGeometry(inputShape: input.shape, filterShape: filter.shape, stride: stride, padding: padding)
-        let output = conv2d(input, filter, geometry)
-        return bias.map { output + $0 } ?? output
+    /// Cross-correlation of NHWC `input` with HWIO `filter`, then an optional per-channel `bias` and
+    /// an optional LeakyReLU with slope `leakyReLU`, fused into one kernel (one write of the output):
+    ///   y = act(conv(x, w) + b).  With the constant mask m = (y > 0 ? 1 : α), as for `leakyReLU`:
+    ///   dz = g·m,  ∂x = inputGradient(dz, w),  ∂w = filterGradient(x, dz),  ∂b = Σ over N, H, W of dz.
+    public static func conv2d(_ input: Tensor, _ filter: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .same,
+                              leakyReLU alpha: Float? = nil) -> Tensor {
+        let g = ConvolutionGeometry(inputShape: input.shape, filterShape: filter.shape, stride: stride, padding: padding)
+        guard bias != nil || alpha != nil else { return conv2d(input, filter, g) }
+        precondition(input.shape == g.inputShape && filter.shape == g.filterShape, "conv2d shapes \(input.shape), \(filter.shape) ≠ \(g)")
+        if let bias { precondition(bias.shape == [g.outChannels], "conv2d bias shape \(bias.shape) for \(g.outChannels) channels") }
+        let out = TensorStorage(count: Shape.count(g.outputShape))
+        ConvolutionKernels.forward(g, input: input.storage.pointer, filter: filter.storage.pointer,
+                                   epilogue: ConvolutionEpilogue(hasBias: bias != nil, leakyReLU: alpha), bias: bias?.storage.pointer,
+                                   output: out.pointer)
+        let inputs = [input, filter] + (bias.map { [$0] } ?? [])
+        return record(out, shape: g.outputShape, inputs: inputs, savesOutput: alpha != nil) { dy, y, needed in
+            let dz = if let alpha, let y { dy.leakyReLUGradient(sign: y, alpha: alpha) } else { dy }
+            let biasGradient = bias == nil ? [] : [needed[2] ? dz.sum(toShape: [g.outChannels]) : nil]
+            return [needed[0] ? convInputGradient(dz, filter, g) : nil, needed[1] ? convFilterGradient(input, dz, g) : nil] + biasGradient
+        }
     }
 
     static func conv2d(_ input: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry) -> Tensor {

@@ -101,11 +101,21 @@ extension Tensor {
     /// LeakyReLU: x for x > 0, αx otherwise.  ∂ = g·m with the constant mask m = (x > 0 ? 1 : α),
     /// so its second derivative is zero almost everywhere, as it should be.
     public func leakyReLU(_ alpha: Float) -> Tensor {
-        let out = mapped { $0 > 0 ? $0 : $0 * alpha }
         let x = self
-        return Tensor.record(out, shape: shape, inputs: [self]) { g, _, _ in
-            [g * Tensor(storage: x.mapped { $0 > 0 ? 1 : alpha }, shape: x.shape)]
+        return Tensor.record(mapped { $0 > 0 ? $0 : $0 * alpha }, shape: shape, inputs: [self]) { g, _, _ in
+            [g.leakyReLUGradient(sign: x, alpha: alpha)]
         }
+    }
+
+    /// LeakyReLU's backward as an op of its own: g·m with m = (sign > 0 ? 1 : α) read from `sign` (the
+    /// activation's input or output: their signs agree) and held constant. Linear in g, so its
+    /// derivative is itself.
+    func leakyReLUGradient(sign: Tensor, alpha: Float) -> Tensor {
+        precondition(shape == sign.shape, "leakyReLU gradient \(shape) for activation \(sign.shape)")
+        let mask = sign.detached()
+        let out = TensorStorage(count: count)
+        ElementwiseKernels.leakyReLUGradient(storage.pointer, mask.storage.pointer, out.pointer, count, alpha: alpha)
+        return Tensor.record(out, shape: shape, inputs: [self]) { g, _, _ in [g.leakyReLUGradient(sign: mask, alpha: alpha)] }
     }
 
     /// 1 where x > threshold, else 0: a constant (never differentiated), for masks and metrics.

@@ -35,6 +35,51 @@ import Testing
         }
     }
 
+    /// The fused bias + LeakyReLU epilogue gives the values, gradients and second-order gradients
+    /// of the separate ops (which have their own finite-difference checks).
+    @Test(arguments: [ConvolutionBackend.oneDNN, .im2col], [nil, Float(0.1)])
+    func fusedEpilogueMatchesSeparateOps(backend: ConvolutionBackend, slope: Float?) {
+        ConvolutionBackend.$current.withValue(backend) {
+            for (i, c) in Self.cases.enumerated() {
+                let x = GradientCheck.random(c.input, seed: UInt64(80 + i)).requiringGradient()
+                let w = GradientCheck.random(c.filter, seed: UInt64(90 + i)).requiringGradient()
+                let b = GradientCheck.random([c.filter[3]], seed: UInt64(100 + i)).requiringGradient()
+                let r = GradientCheck.random(c.input, seed: 7)
+                func run(fused: Bool) -> [Tensor] {
+                    let y: Tensor
+                    if fused {
+                        y = Tensor.conv2d(x, w, bias: b, stride: c.stride, leakyReLU: slope)
+                    } else {
+                        let z = Tensor.conv2d(x, w, stride: c.stride) + b
+                        y = slope.map { z.leakyReLU($0) } ?? z
+                    }
+                    let f = (y * GradientCheck.random(y.shape, seed: 99)).sum()
+                    let first = gradients(of: f, wrt: [x, w, b], createGraph: true)
+                    let second = gradients(of: (first[0] * r).sum(), wrt: [x, w, b])
+                    return [y] + first + second
+                }
+                for (k, (f, s)) in zip(run(fused: true), run(fused: false)).enumerated() {
+                    let scale = max(1, s.scalars.map(abs).max() ?? 0)
+                    let worst = zip(f.scalars, s.scalars).map { abs($0 - $1) }.max() ?? 0
+                    #expect(f.shape == s.shape && worst <= 1e-5 * scale, "case \(i), result \(k): max difference \(worst)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: [ConvolutionBackend.oneDNN, .im2col])
+    func fusedBiasGradients(backend: ConvolutionBackend) {
+        ConvolutionBackend.$current.withValue(backend) {
+            for (i, c) in Self.cases.enumerated() {
+                let x = GradientCheck.random(c.input, seed: UInt64(110 + i))
+                let w = GradientCheck.random(c.filter, seed: UInt64(120 + i))
+                let b = GradientCheck.random([c.filter[3]], seed: UInt64(130 + i))
+                GradientCheck.expectFirstAndSecondOrder({ Tensor.conv2d($0[0], $0[1], bias: $0[2], stride: c.stride).squared() },
+                                                        at: [x, w, b])
+            }
+        }
+    }
+
     @Test func oneDNNMatchesIm2col() {
         for c in Self.cases + [([6, 32, 32, 96], [5, 5, 96, 64], 1), ([6, 32, 32, 32], [5, 5, 32, 32], 2), ([2, 64, 64, 1], [11, 11, 1, 32], 1)] {
             let g = ConvolutionGeometry(inputShape: c.input, filterShape: c.filter, stride: c.stride, padding: .same)

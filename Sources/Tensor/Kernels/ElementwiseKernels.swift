@@ -65,4 +65,21 @@ enum ElementwiseKernels {
             }
         }
     }
+
+    /// In place over a [*, channels] buffer: x ← x + bias[c] (when given), then x ← x > 0 ? x : αx
+    /// (when α is given). The im2col path's version of oneDNN's fused epilogue.
+    static func biasAndLeakyReLU(_ x: UnsafeMutablePointer<Float>, count: Int, bias: UnsafePointer<Float>?, channels: Int, alpha: Float?) {
+        for row in stride(from: 0, to: count, by: channels) {
+            let p = x + row
+            if let bias { for c in 0..<channels { p[c] += bias[c] } }
+            if let alpha { for c in 0..<channels { p[c] = p[c] > 0 ? p[c] : p[c] * alpha } }
+        }
+    }
+
+    /// out[i] = g[i] where y[i] > 0, else α·g[i]: LeakyReLU's backward, with the mask read from the
+    /// sign of the activation's output (or input: the two signs agree for α > 0).
+    static func leakyReLUGradient(_ g: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                                  _ count: Int, alpha: Float) {
+        for i in 0..<count { out[i] = y[i] > 0 ? g[i] : g[i] * alpha }
+    }
 }

@@ -6,25 +6,28 @@ import Synchronization
 /// and reordered into whatever blocked layout each primitive prefers (`format_tag_any`; plain filters
 /// would select oneDNN's reference code, ~1000× slower). Primitives are built once per shape and pass.
 ///
+/// The forward pass can fuse the layer's epilogue (bias, then LeakyReLU as an eltwise post-op), so
+/// the output is written once instead of being re-read and re-written by two elementwise passes.
+///
 /// Each call returns false when oneDNN has only reference code for the shape; the caller then uses im2col.
 enum OneDNNConvolution {
     static func forward(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                        output: UnsafeMutablePointer<Float>) -> Bool {
-        run(.forward, g, source: input, filter: UnsafeMutablePointer(mutating: filter), destination: output)
+                        epilogue: ConvolutionEpilogue, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) -> Bool {
+        run(.forward(epilogue), g, source: input, filter: UnsafeMutablePointer(mutating: filter), bias: bias, destination: output)
     }
 
     static func backwardData(_ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
                              inputGradient: UnsafeMutablePointer<Float>) -> Bool {
-        run(.backwardData, g, source: inputGradient, filter: UnsafeMutablePointer(mutating: filter),
+        run(.backwardData, g, source: inputGradient, filter: UnsafeMutablePointer(mutating: filter), bias: nil,
             destination: UnsafeMutablePointer(mutating: outputGradient))
     }
 
     static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                                 filterGradient: UnsafeMutablePointer<Float>) -> Bool {
-        run(.backwardWeights, g, source: input, filter: filterGradient, destination: UnsafeMutablePointer(mutating: outputGradient))
+        run(.backwardWeights, g, source: input, filter: filterGradient, bias: nil, destination: UnsafeMutablePointer(mutating: outputGradient))
     }
 
-    enum Pass: Hashable, Sendable { case forward, backwardData, backwardWeights }
+    enum Pass: Hashable, Sendable { case forward(ConvolutionEpilogue), backwardData, backwardWeights }
 
     /// Built primitives by pass and shape; nil marks a shape oneDNN has only reference code for.
     /// The lock also serialises execution on the one shared stream.
@@ -32,7 +35,8 @@ enum OneDNNConvolution {
 
     /// Executes one pass. `source` is x (or dx), `filter` is w (or dw), `destination` is y (or dy).
     private static func run(_ pass: Pass, _ g: ConvolutionGeometry, source: UnsafePointer<Float>,
-                            filter: UnsafeMutablePointer<Float>, destination: UnsafeMutablePointer<Float>) -> Bool {
+                            filter: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+                            destination: UnsafeMutablePointer<Float>) -> Bool {
         plans.withLock { plans in
             let key = Plan.Key(pass: pass, geometry: g)
             let plan: Plan?
@@ -41,7 +45,7 @@ enum OneDNNConvolution {
                 plans[key] = plan
             }
             guard let plan else { return false }
-            plan.execute(source: source, filter: filter, destination: destination)
+            plan.execute(source: source, filter: filter, bias: bias, destination: destination)
             return true
         }
     }
@@ -56,16 +60,18 @@ private func fastestPlan(_ pass: OneDNNConvolution.Pass, _ g: ConvolutionGeometr
     let source = UnsafeMutablePointer<Float>.allocate(capacity: Shape.count(g.inputShape))
     let filter = UnsafeMutablePointer<Float>.allocate(capacity: Shape.count(g.filterShape))
     let destination = UnsafeMutablePointer<Float>.allocate(capacity: Shape.count(g.outputShape))
-    defer { source.deallocate(); filter.deallocate(); destination.deallocate() }
+    let bias = UnsafeMutablePointer<Float>.allocate(capacity: g.outChannels)
+    defer { source.deallocate(); filter.deallocate(); destination.deallocate(); bias.deallocate() }
+    bias.initialize(repeating: 0.5, count: g.outChannels)
     source.initialize(repeating: 0.5, count: Shape.count(g.inputShape))
     filter.initialize(repeating: 0.5, count: Shape.count(g.filterShape))
     destination.initialize(repeating: 0.5, count: Shape.count(g.outputShape))
     // The best of three runs after a warm-up, so a moment of contention does not pick the slow plan.
     func seconds(_ plan: Plan) -> UInt64 {
-        plan.execute(source: source, filter: filter, destination: destination)
+        plan.execute(source: source, filter: filter, bias: bias, destination: destination)
         return (0..<3).map { _ in
             let start = DispatchTime.now().uptimeNanoseconds
-            plan.execute(source: source, filter: filter, destination: destination)
+            plan.execute(source: source, filter: filter, bias: bias, destination: destination)
             return DispatchTime.now().uptimeNanoseconds - start
         }.min() ?? 0
     }
@@ -138,6 +144,8 @@ private final class Plan: @unchecked Sendable {
     let operands: [Operand]
     let scratchpadDescriptor: dnnl_memory_desc_t
     let scratchpadBytes: Int
+    /// The plain [outChannels] bias of a forward plan that adds one.
+    let biasDescriptor: dnnl_memory_desc_t?
 
     /// Nil when oneDNN offers only a reference implementation (or fails) for this shape.
     /// With `blockedActivations` the activations go to the primitive in its preferred layout
@@ -167,6 +175,8 @@ private final class Plan: @unchecked Sendable {
               dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user) == dnnl_success else { return nil }
         defer { dnnl_primitive_attr_destroy(attributes) }
 
+        // The backward passes are built against the forward pass without an epilogue (it is the
+        // backward of the convolution alone: the chain rule through the epilogue is the caller's).
         var forwardDesc = dnnl_convolution_desc_t()
         guard dnnl_convolution_forward_desc_init(&forwardDesc, dnnl_forward_training, dnnl_convolution_direct,
                                                  &source, &anyFilter, nil, &destination, strides, padLeft, padRight) == dnnl_success
@@ -179,8 +189,17 @@ private final class Plan: @unchecked Sendable {
         var pd: dnnl_primitive_desc_t?
         let queries: [(dnnl_query_t, Int32)]
         switch pass {
-        case .forward:
-            guard dnnl_primitive_desc_clone(&pd, forwardPD) == dnnl_success else { return nil }
+        case .forward(let epilogue):
+            var biasDescriptor = descriptor([g.outChannels], dnnl_a)
+            var desc = dnnl_convolution_desc_t()
+            let described = withUnsafePointer(to: &biasDescriptor) { bias in
+                dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &source, &anyFilter,
+                                                   epilogue.hasBias ? bias : nil, &destination, strides, padLeft, padRight)
+            }
+            guard described == dnnl_success,
+                  let fused = epilogue.attributes(scratchpadUser: attributes),
+                  dnnl_primitive_desc_create(&pd, &desc, fused, runtime.engine, nil) == dnnl_success else { return nil }
+            if fused != attributes { dnnl_primitive_attr_destroy(fused) }
             queries = [(dnnl_query_src_md, DNNL_ARG_SRC), (dnnl_query_weights_md, DNNL_ARG_WEIGHTS), (dnnl_query_dst_md, DNNL_ARG_DST)]
         case .backwardData:
             var desc = dnnl_convolution_desc_t()
@@ -225,6 +244,7 @@ private final class Plan: @unchecked Sendable {
         self.primitive = primitive
         self.operands = operands
         scratchpadDescriptor = scratchpad
+        if case .forward(let epilogue) = pass, epilogue.hasBias { biasDescriptor = descriptor([g.outChannels], dnnl_a) } else { biasDescriptor = nil }
         scratchpadBytes = withUnsafePointer(to: scratchpad) { dnnl_memory_desc_get_size($0) }
     }
 
@@ -234,7 +254,9 @@ private final class Plan: @unchecked Sendable {
     }
 
     /// Runs the primitive on plain buffers, reordering operands in and out as their layouts require.
-    func execute(source: UnsafePointer<Float>, filter: UnsafeMutablePointer<Float>, destination: UnsafeMutablePointer<Float>) {
+    /// `bias` is read only by a forward plan whose epilogue has one.
+    func execute(source: UnsafePointer<Float>, filter: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+                 destination: UnsafeMutablePointer<Float>) {
         let runtime = DNNLRuntime.shared
         var memories: [dnnl_memory_t?] = []
         var buffers: [UnsafeMutableRawPointer] = []
@@ -258,6 +280,9 @@ private final class Plan: @unchecked Sendable {
         }
         let handles = [UnsafeMutableRawPointer(mutating: source), UnsafeMutableRawPointer(filter), UnsafeMutableRawPointer(destination)]
         var arguments: [(Int32, dnnl_memory_t?)] = [(DNNL_ARG_SCRATCHPAD, memory(scratchpadDescriptor, buffer(scratchpadBytes)))]
+        if let bias, let biasDescriptor {
+            arguments.append((DNNL_ARG_BIAS, memory(biasDescriptor, UnsafeMutableRawPointer(mutating: bias))))
+        }
         var outputReorders: [(dnnl_primitive_t, dnnl_memory_t?, dnnl_memory_t?)] = []
         for (operand, handle) in zip(operands, handles) {
             let plain = memory(operand.plain, handle)
@@ -283,5 +308,29 @@ private final class Plan: @unchecked Sendable {
         guard dnnl_primitive_execute(primitive, DNNLRuntime.shared.stream, Int32(args.count), args) == dnnl_success else {
             fatalError("oneDNN: primitive execution failed")
         }
+    }
+}
+
+extension ConvolutionEpilogue {
+    /// Primitive attributes for this epilogue: `base` itself when there is no activation, otherwise a
+    /// new attribute (the caller destroys it) with a user scratchpad and LeakyReLU as an eltwise
+    /// post-op (oneDNN's relu with a negative slope). Nil if oneDNN refuses.
+    fileprivate func attributes(scratchpadUser base: dnnl_primitive_attr_t) -> dnnl_primitive_attr_t? {
+        guard let leakyReLU else { return base }
+        var attributes: dnnl_primitive_attr_t?
+        var postOps: dnnl_post_ops_t?
+        guard dnnl_primitive_attr_create(&attributes) == dnnl_success, let attributes else { return nil }
+        guard dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user) == dnnl_success,
+              dnnl_post_ops_create(&postOps) == dnnl_success, let postOps else {
+            dnnl_primitive_attr_destroy(attributes)
+            return nil
+        }
+        defer { dnnl_post_ops_destroy(postOps) }
+        guard dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, leakyReLU, 0) == dnnl_success,
+              dnnl_primitive_attr_set_post_ops(attributes, postOps) == dnnl_success else {
+            dnnl_primitive_attr_destroy(attributes)
+            return nil
+        }
+        return attributes
     }
 }
