@@ -39,6 +39,8 @@ public final class AdversarialTrainer {
         public var seed: UInt64 = 2
         public var resume = false
         public var workers = 2
+        /// The number format of the convolutions' multiply-adds (bf16 roughly halves a step's time).
+        public var precision = ConvolutionPrecision.fp32
 
         public init(data: String, pretrainedPath: String, runDirectory: String, outerLoops: Int) {
             self.data = data
@@ -59,12 +61,14 @@ public final class AdversarialTrainer {
         unfreezeEvery > 0 ? max(0, initial - generatorSteps / unfreezeEvery) : initial
     }
 
+    /// Runs until `outerLoops` or Ctrl-C, saving checkpoints at the end either way. Returns the last outer loop.
     @discardableResult
     public func run() throws -> Int {
-        let photos = try PhotoFolder(options.data)
+        try TrainingRun.start(data: options.data, runDirectory: options.runDirectory, precision: options.precision, train)
+    }
+
+    private func train(_ photos: PhotoFolder, samplesDirectory: String) throws -> Int {
         let fileManager = FileManager.default
-        let samplesDirectory = (options.runDirectory as NSString).appendingPathComponent("samples")
-        try fileManager.createDirectory(atPath: samplesDirectory, withIntermediateDirectories: true)
         let resuming = options.resume && fileManager.fileExists(atPath: generatorPath) && fileManager.fileExists(atPath: criticPath)
 
         let (generator, metadata) = try ModelFile.loadGenerator(from: resuming ? generatorPath : options.pretrainedPath)
@@ -98,7 +102,7 @@ public final class AdversarialTrainer {
         let monitor = TrainingMonitor(logPath: (options.runDirectory as NSString).appendingPathComponent("log.jsonl"),
                                       firstStep: outer, lastStep: options.outerLoops)
         print("adversarial fine-tuning: \(photos.paths.count) photos, size \(configuration.size), width \(configuration.widthMultiplier), "
-              + "λ \(options.lambda), critic \(critic.parameterCount) parameters, first \(frozen) generator layers frozen")
+              + "λ \(options.lambda), \(options.precision) convolutions, critic \(critic.parameterCount) parameters, first \(frozen) generator layers frozen")
         var random = TensorRandom(seed: options.seed &+ UInt64(outer))
         let shape = { (batch: TrainingBatch) in [batch.count, configuration.size, configuration.size, configuration.bins] }
 

@@ -115,7 +115,7 @@ public final class Generator: ParameterGroup, @unchecked Sendable {
     public func colorEstimate(_ logits: Tensor, temperature: Double? = nil) -> Tensor {
         let t = Float(temperature ?? configuration.temperature)
         let centers = Tensor(shape: [configuration.bins], values: ColorQuantizer(bins: configuration.bins).centers)
-        return ((logits * (1 / t)).softmax() * centers).sum(axes: [-1], keepingDimensions: true)
+        return logits.softmaxExpectation(of: centers, temperature: t)
     }
 
     /// The convolutions in forward order with the spatial size of their input at network size

@@ -17,8 +17,11 @@ struct EngineBenchmark: ParsableCommand {
     @Option(help: "Timed runs per measurement (the median is reported).")
     var runs = 5
 
-    @Flag(help: "Also time the im2col + OpenBLAS reference backend.")
-    var im2col = false
+    @Option(help: "Convolution precision to time (repeat to compare: --precision fp32 --precision bf16).")
+    var precision: [ConvolutionPrecision] = [.fp32, .bf16]
+
+    @Flag(help: "Also time oneDNN alone and the im2col + OpenBLAS reference (the default picks the faster per pass).")
+    var allBackends = false
 
     func run() {
         print("CPU features: \(Processor.features.joined(separator: " "))")
@@ -33,12 +36,16 @@ struct EngineBenchmark: ParsableCommand {
             ("dec4 384→128 5×5 @\(s / 4)", [batch, s / 4, s / 4, 384], [5, 5, 384, 128], 1),
             ("enc16 128→256 5×5 s2 @\(s / 8)", [batch, s / 8, s / 8, 128], [5, 5, 128, 256], 2),
         ]
-        let backends: [ConvolutionBackend] = im2col ? [.oneDNN, .im2col] : [.oneDNN]
-        for backend in backends {
-            print("\nconvolutions (\(backend)), median of \(runs):")
-            print("layer".padding(toLength: 30, withPad: " ", startingAt: 0) + "  pass              time      throughput      of peak")
-            ConvolutionBackend.$current.withValue(backend) {
-                for layer in layers { benchmarkConvolution(layer.name, layer.input, layer.filter, layer.stride, peak: peak.flops) }
+        let backends: [ConvolutionBackend] = allBackends ? [.fastest, .oneDNN, .im2col] : [.fastest]
+        for precision in precision {
+            for backend in backends {
+                print("\nconvolutions (\(backend), \(precision)), median of \(runs); % of the fp32 peak:")
+                print("layer".padding(toLength: 30, withPad: " ", startingAt: 0) + "  pass              time      throughput      of peak")
+                ConvolutionPrecision.$current.withValue(precision) {
+                    ConvolutionBackend.$current.withValue(backend) {
+                        for layer in layers { benchmarkConvolution(layer.name, layer.input, layer.filter, layer.stride, peak: peak.flops) }
+                    }
+                }
             }
         }
     }

@@ -26,28 +26,67 @@ struct TrainBenchmark: ParsableCommand {
     @Flag(help: "Also print the time of each generator convolution.")
     var layers = false
 
+    @Option(help: "Convolution precision to time (repeat to compare: --precision fp32 --precision bf16).")
+    var precision: [ConvolutionPrecision] = [.fp32, .bf16]
+
     func run() {
         let configuration = ModelConfiguration(size: size, widthMultiplier: width)
         let generator = Generator(configuration)
         let critic = Critic(configuration)
+        let generatorFLOPs = 2 * Double(generator.multiplyAdds(size: size) * batch)
+        let criticFLOPs = 2 * Double(critic.multiplyAdds * batch)
+        print("CPU features: \(Processor.features.joined(separator: " ")); \(Processor.peak().description)")
+        print("generator \(generator.parameterCount) parameters, \(String(format: "%.2f", generatorFLOPs / 2e9)) GMAC per batch of \(batch); "
+              + "critic \(critic.parameterCount) parameters, \(String(format: "%.2f", criticFLOPs / 2e9)) GMAC; median of \(runs)")
+        var tables: [(ConvolutionPrecision, [Row])] = []
+        for precision in precision {
+            print("\n\(precision) convolutions")
+            tables.append((precision, ConvolutionPrecision.$current.withValue(precision) {
+                measure(generator, critic, generatorFLOPs: generatorFLOPs, criticFLOPs: criticFLOPs)
+            }))
+        }
+        if let (basePrecision, base) = tables.first, tables.count > 1 {
+            print("\nsummary (ms; speed-up over \(basePrecision))")
+            print("step".padding(toLength: 34, withPad: " ", startingAt: 0)
+                  + tables.map { String(repeating: " ", count: 9) + "\($0.0)".padding(toLength: 8, withPad: " ", startingAt: 0) }.joined())
+            for (index, row) in base.enumerated() {
+                print(row.name.padding(toLength: 34, withPad: " ", startingAt: 0) + tables.map { table in
+                    let seconds = table.1[index].seconds
+                    return Timing.milliseconds(seconds) + String(format: " %4.2f×", row.seconds / seconds)
+                }.joined())
+            }
+        }
+        let pool = BufferPool.shared.statistics
+        print(String(format: "\npeak RSS %.0f MiB; tensors live at peak %.0f MiB; buffer pool reused %d of %d large requests",
+                     Processor.peakRSSMiB, Double(pool.peakLiveBytes) / 1048576, pool.reused, pool.reused + pool.allocated))
+    }
+
+    /// One line of a precision's table.
+    struct Row {
+        let name: String
+        let seconds: Double
+    }
+
+    /// Times every step under the task's convolution precision and prints its table.
+    private func measure(_ generator: Generator, _ critic: Critic, generatorFLOPs: Double, criticFLOPs: Double) -> [Row] {
         var random = TensorRandom(seed: 3)
         let lab = Tensor.uniform([batch, size, size, 3], low: -0.5, high: 0.9, using: &random)
         let lightness = lab.slice(axis: 3, 0..<1)
         let bins = (0..<(batch * size * size)).map { $0 % 16 }
         let targets = RebalancedCrossEntropy.targets(bins: bins, shape: [batch, size, size, 16]) { _ in 1 }
         let epsilon = Tensor.uniform([batch, 1, 1, 1], using: &random)
-        // FLOPs of one forward pass over the batch; a backward pass costs two forwards (input- and
-        // filter-gradient), a double backward (the penalty) two more through the critic.
-        let generatorFLOPs = 2 * Double(generator.multiplyAdds(size: size) * batch)
-        let criticFLOPs = 2 * Double(critic.multiplyAdds * batch)
-        print("CPU features: \(Processor.features.joined(separator: " ")); \(Processor.peak().description)")
-        print("generator \(generator.parameterCount) parameters, \(String(format: "%.2f", generatorFLOPs / 2e9)) GMAC per batch of \(batch); "
-              + "critic \(critic.parameterCount) parameters, \(String(format: "%.2f", criticFLOPs / 2e9)) GMAC; median of \(runs)")
+        var rows: [Row] = []
+        func report(_ name: String, _ seconds: Double, flops: Double) {
+            rows.append(Row(name: name, seconds: seconds))
+            print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(seconds)
+                  + String(format: "  %8.1f img/s", Double(batch) / seconds) + "  " + Timing.gflops(flops, seconds))
+        }
+        // A backward pass costs two forwards (input- and filter-gradient), a double backward (the
+        // penalty) two more through the critic.
         print("step".padding(toLength: 36, withPad: " ", startingAt: 0) + "       time      images/s     throughput")
-
         let inference = Timing.median(runs: runs) { _ = Colorizer.predictAB(generator, lightness) }
         report("generator inference", inference, flops: generatorFLOPs)
-        breakDownForward(generator, lightness, flops: generatorFLOPs)
+        breakDownForward(generator, lightness, flops: generatorFLOPs, report: report)
 
         let pretrainAdam = Adam(learningRate: 1e-4)
         let pretrain = Timing.median(runs: runs) {
@@ -84,32 +123,25 @@ struct TrainBenchmark: ParsableCommand {
                                     anchorWeight: 1, optimizer: generatorAdam)
         }
         report("generator adversarial step", generatorStep, flops: 3 * generatorFLOPs + 2 * criticFLOPs)
-
-        let pool = BufferPool.shared.statistics
-        print(String(format: "peak RSS %.0f MiB; tensors live at peak %.0f MiB; buffer pool reused %d of %d large requests",
-                     Processor.peakRSSMiB, Double(pool.peakLiveBytes) / 1048576, pool.reused, pool.reused + pool.allocated))
+        return rows
     }
 
     /// The forward pass to logits (inference without the colour estimate), and how much of it the
     /// convolutions take when each runs alone on an input of its shape.
-    private func breakDownForward(_ generator: Generator, _ lightness: Tensor, flops: Double) {
+    private func breakDownForward(_ generator: Generator, _ lightness: Tensor, flops: Double,
+                                  report: (_ name: String, _ seconds: Double, _ flops: Double) -> Void) {
         let forward = Timing.median(runs: runs) { withoutGradients { _ = generator(lightness, training: false) } }
-        report("  forward to logits", forward, flops: flops)
+        report("  forward to logits", forward, flops)
         var random = TensorRandom(seed: 4)
         var total = 0.0
         for (name, layer, inputSize) in generator.convolutions(size: size) {
             let x = Tensor.uniform([batch, inputSize, inputSize, layer.weight.value.shape[2]], using: &random)
             let seconds = Timing.median(runs: runs) { withoutGradients { _ = layer(x) } }
             total += seconds
-            if layers { report("    " + name, seconds, flops: 2 * Double(layer.multiplyAdds(n: batch, h: inputSize, w: inputSize))) }
+            if layers { report("    " + name, seconds, 2 * Double(layer.multiplyAdds(n: batch, h: inputSize, w: inputSize))) }
         }
-        report("    convolutions alone", total, flops: flops)
+        report("    convolutions alone", total, flops)
         print("    other ops (norms, activations, upsampling, concatenation)".padding(toLength: 34, withPad: " ", startingAt: 0)
               + Timing.milliseconds(forward - total) + String(format: "  %4.0f%%", 100 * (forward - total) / forward))
-    }
-
-    private func report(_ name: String, _ seconds: Double, flops: Double) {
-        print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(seconds)
-              + String(format: "  %8.1f img/s", Double(batch) / seconds) + "  " + Timing.gflops(flops, seconds))
     }
 }

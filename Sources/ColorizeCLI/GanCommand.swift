@@ -1,6 +1,7 @@
 import ArgumentParser
 import Colorization
 import Foundation
+import Tensor
 
 /// Step 2: adversarial fine-tuning against a WGAN-GP critic.
 struct GanCommand: ParsableCommand {
@@ -53,6 +54,9 @@ struct GanCommand: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 2
 
+    @Option(help: "Number format of the convolutions' multiply-adds: fp32, or bf16 (fp32 sums and weights; about twice as fast).")
+    var precision = ConvolutionPrecision.fp32
+
     @Flag(help: "Continue the run in --out.")
     var resume = false
 
@@ -73,6 +77,7 @@ struct GanCommand: ParsableCommand {
         options.checkpointEvery = checkpointEvery
         options.seed = seed
         options.resume = resume
+        options.precision = precision
         try AdversarialTrainer(options).run()
     }
 }

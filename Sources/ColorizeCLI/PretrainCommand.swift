@@ -1,6 +1,7 @@
 import ArgumentParser
 import Colorization
 import Foundation
+import Tensor
 
 /// Step 1: pre-train the generator with rebalanced cross-entropy.
 struct PretrainCommand: ParsableCommand {
@@ -52,6 +53,9 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Background threads decoding photos.")
     var workers = 2
 
+    @Option(help: "Number format of the convolutions' multiply-adds: fp32, or bf16 (fp32 sums and weights; about twice as fast).")
+    var precision = ConvolutionPrecision.fp32
+
     @Flag(help: "Continue from RUN/generator.safetensors.")
     var resume = false
 
@@ -75,6 +79,7 @@ struct PretrainCommand: ParsableCommand {
         options.resume = resume
         options.magicWeightsPath = weights
         options.workers = workers
+        options.precision = precision
         try Pretrainer(options).run()
     }
 }

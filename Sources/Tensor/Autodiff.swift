@@ -60,7 +60,11 @@ public func gradients(of output: Tensor, wrt inputs: [Tensor], createGraph: Bool
             for (input, inputGradient) in zip(node.inputs, inputGradients) {
                 guard let input, let inputGradient, leadsToTarget.contains(ObjectIdentifier(input)) else { continue }
                 let key = ObjectIdentifier(input)
-                accumulated[key] = accumulated[key].map { $0 + inputGradient } ?? inputGradient
+                if let earlier = accumulated.removeValue(forKey: key) {
+                    accumulated[key] = consume earlier + inputGradient  // in place when nothing else holds it
+                } else {
+                    accumulated[key] = inputGradient
+                }
             }
         }
     }
@@ -95,10 +99,16 @@ extension Tensor {
     /// is tracked. `savesOutput` keeps the result for rules that reuse it (exp, tanh, sqrt, softmax).
     static func record(_ storage: TensorStorage, shape: [Int], inputs: [Tensor], savesOutput: Bool = false,
                        backward: @escaping GradNode.Backward) -> Tensor {
-        guard Autodiff.isRecording, inputs.contains(where: { $0.node != nil }) else {
+        record(storage, shape: shape, inputNodes: inputs.map(\.node), savesOutput: savesOutput, backward: backward)
+    }
+
+    /// `record` given only the inputs' nodes, for ops that must not hold their inputs' storage.
+    static func record(_ storage: TensorStorage, shape: [Int], inputNodes: [GradNode?], savesOutput: Bool = false,
+                       backward: @escaping GradNode.Backward) -> Tensor {
+        guard Autodiff.isRecording, inputNodes.contains(where: { $0 != nil }) else {
             return Tensor(storage: storage, shape: shape)
         }
-        let node = GradNode(inputs: inputs.map(\.node), backward: backward)
+        let node = GradNode(inputs: inputNodes, backward: backward)
         if savesOutput { node.saveOutput(storage, shape: shape) }
         return Tensor(storage: storage, shape: shape, node: node)
     }

@@ -6,13 +6,30 @@
 
 /// Which kernels run convolutions.
 public enum ConvolutionBackend: Sendable {
-    /// oneDNN's JIT kernels (the default).
+    /// Per pass and shape, whichever of oneDNN and im2col ran faster when first timed (the default):
+    /// oneDNN wins the large layers, im2col + GEMM some small-image filter gradients.
+    case fastest
+    /// oneDNN's JIT kernels (im2col only where oneDNN has nothing but reference code).
     case oneDNN
     /// im2col + OpenBLAS GEMM: the plain reference the tests compare against.
     case im2col
 
     /// The backend in force for the current task.
-    @TaskLocal public static var current: ConvolutionBackend = .oneDNN
+    @TaskLocal public static var current: ConvolutionBackend = .fastest
+}
+
+/// The number format oneDNN convolutions multiply in. Master weights, activations, gradients and
+/// every sum stay fp32 either way; only the operands of the multiply-adds change.
+public enum ConvolutionPrecision: String, Sendable, CaseIterable {
+    /// fp32 operands (the default, and what the gradient checks run in).
+    case fp32
+    /// bf16 operands, rounded from the fp32 tensors on the way into each pass, with fp32
+    /// accumulation and fp32 results: AVX512_BF16's dot products do twice the multiply-adds per
+    /// instruction. Passes with no bf16 kernel (and im2col) stay fp32.
+    case bf16
+
+    /// The precision in force for the current task.
+    @TaskLocal public static var current: ConvolutionPrecision = .fp32
 }
 
 extension Tensor {

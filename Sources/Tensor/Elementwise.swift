@@ -12,52 +12,78 @@ extension Tensor {
         return result
     }
 
-    static func zipped(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> (TensorStorage, [Int]) {
+    /// Applies a binary kernel with broadcasting. The result overwrites `a`'s storage when that is
+    /// allowed: `a` already has the result's shape, nothing else holds its storage (no other tensor,
+    /// saved output or backward rule), and `aIsNeeded` is false (the op's backward does not read a).
+    /// That saves an allocation and a third stream of memory traffic in inference and in backward.
+    static func zipped(_ a: consuming Tensor, _ b: Tensor, aIsNeeded: Bool, _ f: (Float, Float) -> Float) -> (TensorStorage, [Int]) {
         let shape = Shape.broadcast(a.shape, b.shape)
-        let result = TensorStorage(count: Shape.count(shape))
+        let result = !aIsNeeded && a.shape == shape && isKnownUniquelyReferenced(&a.storage) && a.storage !== b.storage
+            ? a.storage : TensorStorage(count: Shape.count(shape))
         ElementwiseKernels.zip(a.storage.pointer, a.shape, b.storage.pointer, b.shape, result.pointer, shape, f)
         return (result, shape)
     }
 
+    /// Whether a backward rule that reads its inputs' values may still run: recording is on and
+    /// some input is tracked.
+    private static func mayDifferentiate(_ a: borrowing Tensor, _ b: Tensor) -> Bool {
+        Autodiff.isRecording && (a.node != nil || b.node != nil)
+    }
+
     // MARK: binary
 
+    // The result may reuse a's storage (see `zipped`): + and − never read a in backward; · and /
+    // do when a gradient may flow to b, so they reuse it only when none can.
+
     /// a + b.  ∂/∂a = g, ∂/∂b = g (each summed to its input's shape).
-    public static func + (a: Tensor, b: Tensor) -> Tensor {
-        let (out, shape) = zipped(a, b, +)
-        return record(out, shape: shape, inputs: [a, b]) { g, _, needed in
-            [needed[0] ? g.sum(toShape: a.shape) : nil, needed[1] ? g.sum(toShape: b.shape) : nil]
+    public static func + (a: consuming Tensor, b: Tensor) -> Tensor {
+        let (aShape, nodes) = (a.shape, [a.node, b.node])
+        let (out, shape) = zipped(a, b, aIsNeeded: false, +)
+        return record(out, shape: shape, inputNodes: nodes) { g, _, needed in
+            [needed[0] ? g.sum(toShape: aShape) : nil, needed[1] ? g.sum(toShape: b.shape) : nil]
         }
     }
 
     /// a − b.  ∂/∂a = g, ∂/∂b = −g.
-    public static func - (a: Tensor, b: Tensor) -> Tensor {
-        let (out, shape) = zipped(a, b, -)
-        return record(out, shape: shape, inputs: [a, b]) { g, _, needed in
-            [needed[0] ? g.sum(toShape: a.shape) : nil, needed[1] ? (-g).sum(toShape: b.shape) : nil]
+    public static func - (a: consuming Tensor, b: Tensor) -> Tensor {
+        let (aShape, nodes) = (a.shape, [a.node, b.node])
+        let (out, shape) = zipped(a, b, aIsNeeded: false, -)
+        return record(out, shape: shape, inputNodes: nodes) { g, _, needed in
+            [needed[0] ? g.sum(toShape: aShape) : nil, needed[1] ? (-g).sum(toShape: b.shape) : nil]
         }
     }
 
     /// a · b.  ∂/∂a = g·b, ∂/∂b = g·a.
-    public static func * (a: Tensor, b: Tensor) -> Tensor {
-        let (out, shape) = zipped(a, b, *)
-        return record(out, shape: shape, inputs: [a, b]) { g, _, needed in
-            [needed[0] ? (g * b).sum(toShape: a.shape) : nil, needed[1] ? (g * a).sum(toShape: b.shape) : nil]
+    public static func * (a: consuming Tensor, b: Tensor) -> Tensor {
+        guard mayDifferentiate(a, b) else {
+            let (out, shape) = zipped(a, b, aIsNeeded: false, *)
+            return Tensor(storage: out, shape: shape)
+        }
+        let saved = copy a
+        let (out, shape) = zipped(a, b, aIsNeeded: true, *)
+        return record(out, shape: shape, inputs: [saved, b]) { g, _, needed in
+            [needed[0] ? (g * b).sum(toShape: saved.shape) : nil, needed[1] ? (g * saved).sum(toShape: b.shape) : nil]
         }
     }
 
     /// a / b.  ∂/∂a = g/b, ∂/∂b = −g·a/b².
-    public static func / (a: Tensor, b: Tensor) -> Tensor {
-        let (out, shape) = zipped(a, b, /)
-        return record(out, shape: shape, inputs: [a, b]) { g, _, needed in
-            [needed[0] ? (g / b).sum(toShape: a.shape) : nil,
-             needed[1] ? (-(g * a) / b.squared()).sum(toShape: b.shape) : nil]
+    public static func / (a: consuming Tensor, b: Tensor) -> Tensor {
+        guard mayDifferentiate(a, b) else {
+            let (out, shape) = zipped(a, b, aIsNeeded: false, /)
+            return Tensor(storage: out, shape: shape)
+        }
+        let saved = copy a
+        let (out, shape) = zipped(a, b, aIsNeeded: true, /)
+        return record(out, shape: shape, inputs: [saved, b]) { g, _, needed in
+            [needed[0] ? (g / b).sum(toShape: saved.shape) : nil,
+             needed[1] ? (-(g * saved) / b.squared()).sum(toShape: b.shape) : nil]
         }
     }
 
-    public static func + (a: Tensor, b: Float) -> Tensor { a + Tensor(b) }
-    public static func - (a: Tensor, b: Float) -> Tensor { a - Tensor(b) }
-    public static func * (a: Tensor, b: Float) -> Tensor { a * Tensor(b) }
-    public static func / (a: Tensor, b: Float) -> Tensor { a * Tensor(1 / b) }
+    public static func + (a: consuming Tensor, b: Float) -> Tensor { a + Tensor(b) }
+    public static func - (a: consuming Tensor, b: Float) -> Tensor { a - Tensor(b) }
+    public static func * (a: consuming Tensor, b: Float) -> Tensor { a * Tensor(b) }
+    public static func / (a: consuming Tensor, b: Float) -> Tensor { a * Tensor(1 / b) }
     public static func + (a: Float, b: Tensor) -> Tensor { Tensor(a) + b }
     public static func - (a: Float, b: Tensor) -> Tensor { Tensor(a) - b }
     public static func * (a: Float, b: Tensor) -> Tensor { Tensor(a) * b }

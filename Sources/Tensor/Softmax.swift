@@ -25,4 +25,33 @@ extension Tensor {
 
     /// softmax over the last axis, as exp(logSoftmax) so its gradient needs no rule of its own.
     public func softmax() -> Tensor { logSoftmax().exp() }
+
+    /// The expectation of `values` [K] under softmax(x/T) over the last axis (of width K), keeping
+    /// that axis as 1: E = Σ_k p_k·v_k with p = softmax(x/T). One pass forward;
+    /// ∂x_k = g·p_k·(v_k − E)/T, built from ops (p recomputed) so it is differentiable again.
+    public func softmaxExpectation(of values: Tensor, temperature: Float) -> Tensor {
+        let width = shape.last ?? 1
+        precondition(values.shape == [width], "softmaxExpectation: values \(values.shape) for rows of \(width)")
+        let rows = count / max(width, 1)
+        let out = TensorStorage(count: rows)
+        let src = storage.pointer, v = values.storage.pointer, inverse = 1 / temperature
+        let weights = UnsafeMutablePointer<Float>.allocate(capacity: width)
+        defer { weights.deallocate() }
+        for r in 0..<rows {
+            let x = src + r * width
+            var maximum = -Float.infinity
+            for i in 0..<width { maximum = Swift.max(maximum, x[i]) }
+            var total: Float = 0, weighted: Float = 0
+            for i in 0..<width {
+                let w = Glibc.expf((x[i] - maximum) * inverse)
+                total += w
+                weighted += w * v[i]
+            }
+            out.pointer[r] = weighted / total
+        }
+        let x = self
+        return Tensor.record(out, shape: Array(shape.dropLast()) + [1], inputs: [self], savesOutput: true) { g, e, _ in
+            [g * (x * inverse).softmax() * (values - e!) * inverse]
+        }
+    }
 }

@@ -39,6 +39,28 @@ import Testing
         #expect(gradients(of: first.sum(), wrt: [x])[0].scalars == [6, -12])
     }
 
+    /// A binary op writes into its left operand when nothing else holds it, and never otherwise.
+    @Test func inPlaceOnlyWhenUnshared() {
+        let x = Tensor(shape: [3], values: [1, 2, 3])
+        let scaled = x * 2
+        let buffer = scaled.storage.pointer
+        let shifted = consume scaled + 1
+        #expect(shifted.storage.pointer == buffer)
+        #expect(shifted.scalars == [3, 5, 7])
+
+        let kept = x + 1
+        #expect(!kept.sharesStorage(with: x))
+        #expect(x.scalars == [1, 2, 3])
+
+        // While recording, a product keeps its left operand for the backward rule: no reuse.
+        let w = Tensor(shape: [3], values: [1, 1, 1]).requiringGradient()
+        let product = x * 2
+        let productBuffer = product.storage.pointer
+        let y = consume product * w
+        #expect(y.storage.pointer != productBuffer)
+        #expect(gradients(of: y.sum(), wrt: [w])[0].scalars == [2, 4, 6])
+    }
+
     @Test func copyOnWrite() {
         let a = Tensor(shape: [3], values: [1, 2, 3])
         var b = a

@@ -38,6 +38,16 @@ import Testing
         GradientCheck.expectFirstAndSecondOrder({ $0[0].softmax() }, at: [x])
     }
 
+    /// The fused expectation equals Σ softmax(x/T)·v built from ops, and its gradients check out.
+    @Test func softmaxExpectation() {
+        let values = Tensor(shape: [5], values: [-0.5, 0.75, 0.1, -0.2, 0.4])
+        let composed = ((x * (1 / 0.38)).softmax() * values).sum(axes: [-1], keepingDimensions: true)
+        let fused = x.softmaxExpectation(of: values, temperature: 0.38)
+        #expect(fused.shape == composed.shape)
+        #expect(zip(fused.scalars, composed.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
+        GradientCheck.expectFirstAndSecondOrder({ $0[0].softmaxExpectation(of: values, temperature: 0.38) }, at: [x], h: 1e-3)
+    }
+
     @Test func matmulAllTranspositions() {
         for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
             let a = GradientCheck.random(ta ? [2, 4, 3] : [2, 3, 4], seed: 14)

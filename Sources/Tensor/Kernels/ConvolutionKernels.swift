@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// What a forward convolution does to its output before returning it: add a per-channel bias, then
 /// optionally LeakyReLU with slope `leakyReLU` below zero. Fusing these saves two passes over the output.
 struct ConvolutionEpilogue: Hashable, Sendable {
@@ -7,33 +10,139 @@ struct ConvolutionEpilogue: Hashable, Sendable {
     static let none = ConvolutionEpilogue(hasBias: false, leakyReLU: nil)
 }
 
-/// Routes each convolution pass to oneDNN or to im2col (the task's `ConvolutionBackend`, or
-/// im2col where oneDNN offers only its reference implementation for a shape).
+/// The three passes of a convolution; the forward one with its fused epilogue.
+enum ConvolutionPass: Hashable, Sendable { case forward(ConvolutionEpilogue), backwardData, backwardWeights }
+
+/// One pass at one shape and precision: the unit kernels are chosen and built for.
+struct ConvolutionProblem: Hashable, Sendable {
+    let pass: ConvolutionPass
+    let geometry: ConvolutionGeometry
+    var precision = ConvolutionPrecision.current
+}
+
+/// Routes each convolution pass to oneDNN or to im2col, by the task's `ConvolutionBackend`.
 enum ConvolutionKernels {
     /// y = epilogue(conv(x, w)); `bias` must be given exactly when the epilogue has one.
     static func forward(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
                         epilogue: ConvolutionEpilogue = .none, bias: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>) {
         precondition(epilogue.hasBias == (bias != nil), "bias pointer must match the epilogue")
-        if ConvolutionBackend.current == .oneDNN,
-           OneDNNConvolution.forward(g, input: input, filter: filter, epilogue: epilogue, bias: bias, output: output) { return }
-        Im2ColConvolution.forward(g, input: input, filter: filter, output: output)
-        if epilogue != .none {
-            ElementwiseKernels.biasAndLeakyReLU(output, count: Shape.count(g.outputShape), bias: bias, channels: g.outChannels,
-                                                alpha: epilogue.leakyReLU)
-        }
+        dispatch(.forward(epilogue), g, oneDNN: {
+            OneDNNConvolution.forward(g, input: input, filter: filter, epilogue: epilogue, bias: bias, output: output)
+        }, im2col: {
+            Im2ColConvolution.forward(g, input: input, filter: filter, output: output)
+            if epilogue != .none {
+                ElementwiseKernels.biasAndLeakyReLU(output, count: Shape.count(g.outputShape), bias: bias, channels: g.outChannels,
+                                                    alpha: epilogue.leakyReLU)
+            }
+        })
     }
 
     static func backwardData(_ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
                              inputGradient: UnsafeMutablePointer<Float>) {
-        if ConvolutionBackend.current == .oneDNN,
-           OneDNNConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient) { return }
-        Im2ColConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
+        dispatch(.backwardData, g, oneDNN: {
+            OneDNNConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
+        }, im2col: {
+            Im2ColConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
+        })
     }
 
     static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                                 filterGradient: UnsafeMutablePointer<Float>) {
-        if ConvolutionBackend.current == .oneDNN,
-           OneDNNConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient) { return }
-        Im2ColConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
+        dispatch(.backwardWeights, g, oneDNN: {
+            OneDNNConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
+        }, im2col: {
+            Im2ColConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
+        })
+    }
+
+    /// Runs `oneDNN` (which returns false when it has only reference code) or `im2col`.
+    private static func dispatch(_ pass: ConvolutionPass, _ g: ConvolutionGeometry,
+                                 oneDNN: () -> Bool, im2col: () -> Void) {
+        switch ConvolutionBackend.current {
+        case .im2col: im2col()
+        case .oneDNN: if !oneDNN() { im2col() }
+        case .fastest: if !prefersIm2col(pass, g), oneDNN() { return }; im2col()
+        }
+    }
+
+    /// Per pass and shape, whether im2col beat oneDNN: decided on first use by timing both on scratch buffers.
+    private static let im2colIsFaster = Mutex<[ConvolutionProblem: Bool]>([:])
+
+    private static func prefersIm2col(_ pass: ConvolutionPass, _ g: ConvolutionGeometry) -> Bool {
+        im2colIsFaster.withLock { choices in
+            let key = ConvolutionProblem(pass: pass, geometry: g)
+            if let known = choices[key] { return known }
+            let scratch = ScratchOperands(g)
+            defer { scratch.deallocate() }
+            let run: (ConvolutionBackend) -> Void = { backend in
+                ConvolutionBackend.$current.withValue(backend) {
+                    switch pass {
+                    case .forward(let epilogue):
+                        forward(g, input: scratch.input, filter: scratch.filter, epilogue: epilogue,
+                                bias: epilogue.hasBias ? scratch.bias : nil, output: scratch.output)
+                    case .backwardData:
+                        backwardData(g, outputGradient: scratch.output, filter: scratch.filter, inputGradient: scratch.input)
+                    case .backwardWeights:
+                        backwardWeights(g, input: scratch.input, outputGradient: scratch.output, filterGradient: scratch.filter)
+                    }
+                }
+            }
+            // im2col loses most large problems by 3–10×: once its warm-up run shows that, stop timing it.
+            let oneDNN = Timing.bestOfThree { run(.oneDNN) }
+            let times = (im2col: Timing.bestOfThree(abandoningAbove: 2 * oneDNN) { run(.im2col) }, oneDNN: oneDNN)
+            let faster = times.im2col < times.oneDNN
+            KernelLog.choice(key, [("im2col", times.im2col), ("oneDNN", times.oneDNN)])
+            choices[key] = faster
+            return faster
+        }
+    }
+}
+
+/// Buffers of one convolution's shapes, filled with 0.5 (no denormals), for timing kernels.
+struct ScratchOperands {
+    let input, filter, output, bias: UnsafeMutablePointer<Float>
+
+    init(_ g: ConvolutionGeometry) {
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            pointer.initialize(repeating: 0.5, count: count)
+            return pointer
+        }
+        input = buffer(Shape.count(g.inputShape))
+        filter = buffer(Shape.count(g.filterShape))
+        output = buffer(Shape.count(g.outputShape))
+        bias = buffer(g.outChannels)
+    }
+
+    func deallocate() { [input, filter, output, bias].forEach { $0.deallocate() } }
+}
+
+/// `COLORIZE_LOG_KERNELS=1` prints every kernel choice made on first use, with the timings that
+/// decided it, to standard error.
+enum KernelLog {
+    static let isOn = ProcessInfo.processInfo.environment["COLORIZE_LOG_KERNELS"] != nil
+
+    static func choice(_ problem: ConvolutionProblem, _ candidates: [(String, UInt64)]) {
+        guard isOn else { return }
+        let g = problem.geometry
+        let shape = "\(g.n)×\(g.h)×\(g.w)×\(g.inChannels)→\(g.outChannels) \(g.kh)×\(g.kw)/\(g.strideH)"
+        let timings = candidates.map { "\($0.0) \(String(format: "%.2f", Double($0.1) / 1e6)) ms" }.joined(separator: ", ")
+        FileHandle.standardError.write(Data("kernel choice \(problem.pass) \(problem.precision) \(shape): \(timings)\n".utf8))
+    }
+}
+
+/// Kernel timing for the choices made on first use.
+enum Timing {
+    /// Nanoseconds of the fastest of three runs of `body` after one warm-up run, so a moment of
+    /// contention does not decide; just the warm-up's time if that already exceeds `bound`.
+    static func bestOfThree(abandoningAbove bound: UInt64 = .max, _ body: () -> Void) -> UInt64 {
+        func nanoseconds() -> UInt64 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            return DispatchTime.now().uptimeNanoseconds - start
+        }
+        let warmUp = nanoseconds()
+        if warmUp > bound { return warmUp }
+        return (0..<3).map { _ in nanoseconds() }.min() ?? warmUp
     }
 }

@@ -1,5 +1,4 @@
 import CDNNL
-import Dispatch
 import Synchronization
 
 /// Convolutions on oneDNN's JIT kernels: NHWC activations, filters kept plain (HWIO) in the engine
@@ -27,21 +26,19 @@ enum OneDNNConvolution {
         run(.backwardWeights, g, source: input, filter: filterGradient, bias: nil, destination: UnsafeMutablePointer(mutating: outputGradient))
     }
 
-    enum Pass: Hashable, Sendable { case forward(ConvolutionEpilogue), backwardData, backwardWeights }
-
     /// Built primitives by pass and shape; nil marks a shape oneDNN has only reference code for.
     /// The lock also serialises execution on the one shared stream.
-    private static let plans = Mutex<[Plan.Key: Plan?]>([:])
+    private static let plans = Mutex<[ConvolutionProblem: Plan?]>([:])
 
     /// Executes one pass. `source` is x (or dx), `filter` is w (or dw), `destination` is y (or dy).
-    private static func run(_ pass: Pass, _ g: ConvolutionGeometry, source: UnsafePointer<Float>,
+    private static func run(_ pass: ConvolutionPass, _ g: ConvolutionGeometry, source: UnsafePointer<Float>,
                             filter: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
                             destination: UnsafeMutablePointer<Float>) -> Bool {
         plans.withLock { plans in
-            let key = Plan.Key(pass: pass, geometry: g)
+            let key = ConvolutionProblem(pass: pass, geometry: g)
             let plan: Plan?
             if let cached = plans[key] { plan = cached } else {
-                plan = fastestPlan(pass, g)
+                plan = fastestPlan(key)
                 plans[key] = plan
             }
             guard let plan else { return false }
@@ -54,28 +51,17 @@ enum OneDNNConvolution {
 /// Builds the primitive with plain NHWC activations and with the primitive's preferred (blocked)
 /// activations plus reorders, times both on scratch buffers, and keeps the faster: which one wins
 /// depends on the pass, the shape and the CPU's instruction set.
-private func fastestPlan(_ pass: OneDNNConvolution.Pass, _ g: ConvolutionGeometry) -> Plan? {
-    let candidates = [false, true].compactMap { Plan(pass: pass, geometry: g, blockedActivations: $0) }
+private func fastestPlan(_ problem: ConvolutionProblem) -> Plan? {
+    let candidates = [false, true].compactMap { Plan(problem, blockedActivations: $0) }
     guard candidates.count > 1 else { return candidates.first }
-    let source = UnsafeMutablePointer<Float>.allocate(capacity: Shape.count(g.inputShape))
-    let filter = UnsafeMutablePointer<Float>.allocate(capacity: Shape.count(g.filterShape))
-    let destination = UnsafeMutablePointer<Float>.allocate(capacity: Shape.count(g.outputShape))
-    let bias = UnsafeMutablePointer<Float>.allocate(capacity: g.outChannels)
-    defer { source.deallocate(); filter.deallocate(); destination.deallocate(); bias.deallocate() }
-    bias.initialize(repeating: 0.5, count: g.outChannels)
-    source.initialize(repeating: 0.5, count: Shape.count(g.inputShape))
-    filter.initialize(repeating: 0.5, count: Shape.count(g.filterShape))
-    destination.initialize(repeating: 0.5, count: Shape.count(g.outputShape))
-    // The best of three runs after a warm-up, so a moment of contention does not pick the slow plan.
-    func seconds(_ plan: Plan) -> UInt64 {
-        plan.execute(source: source, filter: filter, bias: bias, destination: destination)
-        return (0..<3).map { _ in
-            let start = DispatchTime.now().uptimeNanoseconds
-            plan.execute(source: source, filter: filter, bias: bias, destination: destination)
-            return DispatchTime.now().uptimeNanoseconds - start
-        }.min() ?? 0
+    let scratch = ScratchOperands(problem.geometry)
+    defer { scratch.deallocate() }
+    let timed = candidates.map { plan in
+        (plan: plan, nanoseconds: Timing.bestOfThree {
+            plan.execute(source: scratch.input, filter: scratch.filter, bias: scratch.bias, destination: scratch.output)
+        })
     }
-    let timed = candidates.map { (plan: $0, nanoseconds: seconds($0)) }
+    KernelLog.choice(problem, timed.map { ("oneDNN \($0.plan.implementation)\($0.plan.blockedActivations ? " blocked" : " nhwc")", $0.nanoseconds) })
     return timed.min { $0.nanoseconds < $1.nanoseconds }?.plan
 }
 
@@ -134,11 +120,6 @@ private struct Operand {
 
 /// One convolution primitive with its three operands and a user-managed scratchpad.
 private final class Plan: @unchecked Sendable {
-    struct Key: Hashable, Sendable {
-        let pass: OneDNNConvolution.Pass
-        let geometry: ConvolutionGeometry
-    }
-
     let primitive: dnnl_primitive_t
     /// Source (x or dx), filter (w or dw), destination (y or dy), in that order.
     let operands: [Operand]
@@ -146,24 +127,35 @@ private final class Plan: @unchecked Sendable {
     let scratchpadBytes: Int
     /// The plain [outChannels] bias of a forward plan that adds one.
     let biasDescriptor: dnnl_memory_desc_t?
+    /// oneDNN's name of the kernel (e.g. `brgconv:avx512_core_bf16`), and the activation layout.
+    let implementation: String
+    let blockedActivations: Bool
 
-    /// Nil when oneDNN offers only a reference implementation (or fails) for this shape.
+    /// Nil when oneDNN offers only a reference implementation (or fails) for this problem.
     /// With `blockedActivations` the activations go to the primitive in its preferred layout
     /// (paying reorders) instead of plain NHWC.
-    init?(pass: OneDNNConvolution.Pass, geometry g: ConvolutionGeometry, blockedActivations: Bool) {
+    ///
+    /// In bf16 the pass's two inputs are bf16 and its output fp32 (forward: x, w → y; backward-data:
+    /// dy, w → dx; backward-weights: x, dy → dw), so the reorders from the engine's fp32 buffers
+    /// also round to bf16, and results need no conversion back.
+    init?(_ problem: ConvolutionProblem, blockedActivations: Bool) {
+        let (pass, g) = (problem.pass, problem.geometry)
         let runtime = DNNLRuntime.shared
-        func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+        func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
             var md = dnnl_memory_desc_t()
-            _ = dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), dnnl_f32, tag)
+            _ = dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), type, tag)
             return md
         }
         let sourceDims = [g.n, g.inChannels, g.h, g.w]
         let destinationDims = [g.n, g.outChannels, g.outHeight, g.outWidth]
         let filterDims = [g.outChannels, g.inChannels, g.kh, g.kw]
         let activationTag = blockedActivations ? dnnl_format_tag_any : dnnl_nhwc
-        var source = descriptor(sourceDims, activationTag)
-        var destination = descriptor(destinationDims, activationTag)
-        var anyFilter = descriptor(filterDims, dnnl_format_tag_any)
+        let outputIndex = switch pass { case .forward: 2; case .backwardData: 0; case .backwardWeights: 1 }
+        let inputType = problem.precision == .bf16 ? dnnl_bf16 : dnnl_f32
+        let type = { (index: Int) in index == outputIndex ? dnnl_f32 : inputType }
+        var source = descriptor(sourceDims, activationTag, type(0))
+        var anyFilter = descriptor(filterDims, dnnl_format_tag_any, type(1))
+        var destination = descriptor(destinationDims, activationTag, type(2))
         let strides: [Int64] = [Int64(g.strideH), Int64(g.strideW)]
         let padLeft: [Int64] = [Int64(g.padTop), Int64(g.padLeft)]
         let padRight: [Int64] = [Int64(g.padBottom), Int64(g.padRight)]
@@ -176,10 +168,14 @@ private final class Plan: @unchecked Sendable {
         defer { dnnl_primitive_attr_destroy(attributes) }
 
         // The backward passes are built against the forward pass without an epilogue (it is the
-        // backward of the convolution alone: the chain rule through the epilogue is the caller's).
+        // backward of the convolution alone: the chain rule through the epilogue is the caller's),
+        // with the operand types that pass has in training.
+        var forwardSource = descriptor(sourceDims, activationTag, inputType)
+        var forwardFilter = descriptor(filterDims, dnnl_format_tag_any, inputType)
+        var forwardDestination = descriptor(destinationDims, activationTag)
         var forwardDesc = dnnl_convolution_desc_t()
-        guard dnnl_convolution_forward_desc_init(&forwardDesc, dnnl_forward_training, dnnl_convolution_direct,
-                                                 &source, &anyFilter, nil, &destination, strides, padLeft, padRight) == dnnl_success
+        guard dnnl_convolution_forward_desc_init(&forwardDesc, dnnl_forward_training, dnnl_convolution_direct, &forwardSource,
+                                                 &forwardFilter, nil, &forwardDestination, strides, padLeft, padRight) == dnnl_success
         else { return nil }
         var forwardPD: dnnl_primitive_desc_t?
         guard dnnl_primitive_desc_create(&forwardPD, &forwardDesc, attributes, runtime.engine, nil) == dnnl_success,
@@ -221,10 +217,9 @@ private final class Plan: @unchecked Sendable {
 
         var info: UnsafePointer<CChar>?
         _ = dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &info)
-        if let info, String(cString: info).hasPrefix("ref") { return nil }
+        guard let info, case let name = String(cString: info), !name.hasPrefix("ref") else { return nil }
 
         let plains = [descriptor(sourceDims, dnnl_nhwc), descriptor(filterDims, dnnl_hwio), descriptor(destinationDims, dnnl_nhwc)]
-        let outputIndex = switch pass { case .forward: 2; case .backwardData: 0; case .backwardWeights: 1 }
         var operands: [Operand] = []
         for (index, (query, argument)) in queries.enumerated() {
             guard let preferred = dnnl_primitive_desc_query_md(pd, query, 0)?.pointee,
@@ -243,6 +238,8 @@ private final class Plan: @unchecked Sendable {
         }
         self.primitive = primitive
         self.operands = operands
+        implementation = name
+        self.blockedActivations = blockedActivations
         scratchpadDescriptor = scratchpad
         if case .forward(let epilogue) = pass, epilogue.hasBias { biasDescriptor = descriptor([g.outChannels], dnnl_a) } else { biasDescriptor = nil }
         scratchpadBytes = withUnsafePointer(to: scratchpad) { dnnl_memory_desc_get_size($0) }
@@ -259,10 +256,12 @@ private final class Plan: @unchecked Sendable {
                  destination: UnsafeMutablePointer<Float>) {
         let runtime = DNNLRuntime.shared
         var memories: [dnnl_memory_t?] = []
-        var buffers: [UnsafeMutableRawPointer] = []
+        // Reordered operands and the scratchpad come from the pool: fresh pages would be faulted
+        // in and zeroed by the kernel on every call.
+        var buffers: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
         defer {
             for memory in memories { dnnl_memory_destroy(memory) }
-            for buffer in buffers { buffer.deallocate() }
+            for buffer in buffers { BufferPool.shared.release(buffer.pointer, bytes: buffer.bytes) }
         }
         func memory(_ descriptor: dnnl_memory_desc_t, _ handle: UnsafeMutableRawPointer) -> dnnl_memory_t? {
             var descriptor = descriptor
@@ -274,8 +273,8 @@ private final class Plan: @unchecked Sendable {
             return memory
         }
         func buffer(_ bytes: Int) -> UnsafeMutableRawPointer {
-            let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
-            buffers.append(pointer)
+            let pointer = BufferPool.shared.allocate(bytes: bytes)
+            buffers.append((pointer, bytes))
             return pointer
         }
         let handles = [UnsafeMutableRawPointer(mutating: source), UnsafeMutableRawPointer(filter), UnsafeMutableRawPointer(destination)]

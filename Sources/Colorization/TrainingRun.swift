@@ -1,0 +1,14 @@
+import Foundation
+import Tensor
+
+/// What both trainers do before their loop: open the photo folder, create RUN/samples, and put the
+/// run's convolution precision in force for everything the loop computes.
+enum TrainingRun {
+    static func start<Result>(data: String, runDirectory: String, precision: ConvolutionPrecision,
+                              _ body: (_ photos: PhotoFolder, _ samplesDirectory: String) throws -> Result) throws -> Result {
+        let photos = try PhotoFolder(data)
+        let samplesDirectory = (runDirectory as NSString).appendingPathComponent("samples")
+        try FileManager.default.createDirectory(atPath: samplesDirectory, withIntermediateDirectories: true)
+        return try ConvolutionPrecision.$current.withValue(precision) { try body(photos, samplesDirectory) }
+    }
+}
