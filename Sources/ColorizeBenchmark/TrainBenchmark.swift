@@ -126,22 +126,36 @@ struct TrainBenchmark: ParsableCommand {
         return rows
     }
 
-    /// The forward pass to logits (inference without the colour estimate), and how much of it the
-    /// convolutions take when each runs alone on an input of its shape.
+    /// The forward pass to logits (inference without the colour estimate), how much of it the
+    /// convolutions take when each runs alone on an input of its shape, and what their two backward
+    /// passes cost: the floor under a training step's time.
     private func breakDownForward(_ generator: Generator, _ lightness: Tensor, flops: Double,
                                   report: (_ name: String, _ seconds: Double, _ flops: Double) -> Void) {
         let forward = Timing.median(runs: runs) { withoutGradients { _ = generator(lightness, training: false) } }
         report("  forward to logits", forward, flops)
         var random = TensorRandom(seed: 4)
-        var total = 0.0
+        var total = 0.0, backward = 0.0
         for (name, layer, inputSize) in generator.convolutions(size: size) {
-            let x = Tensor.uniform([batch, inputSize, inputSize, layer.weight.value.shape[2]], using: &random)
+            let w = layer.weight.value
+            let g = ConvolutionGeometry(inputShape: [batch, inputSize, inputSize, w.shape[2]], filterShape: w.shape,
+                                        stride: layer.stride, padding: .same)
+            let x = Tensor.uniform(g.inputShape, using: &random), dy = Tensor.uniform(g.outputShape, using: &random)
             let seconds = Timing.median(runs: runs) { withoutGradients { _ = layer(x) } }
+            let backwardSeconds = Timing.median(runs: runs) {
+                _ = Tensor.convInputGradient(dy, w, g)
+                _ = Tensor.convFilterGradient(x, dy, g)
+            }
             total += seconds
-            if layers { report("    " + name, seconds, 2 * Double(layer.multiplyAdds(n: batch, h: inputSize, w: inputSize))) }
+            backward += backwardSeconds
+            if layers {
+                report("    " + name, seconds, 2 * Double(g.multiplyAdds))
+                report("      its two backward passes", backwardSeconds, 4 * Double(g.multiplyAdds))
+            }
         }
         report("    convolutions alone", total, flops)
-        print("    other ops (norms, activations, upsampling, concatenation)".padding(toLength: 34, withPad: " ", startingAt: 0)
-              + Timing.milliseconds(forward - total) + String(format: "  %4.0f%%", 100 * (forward - total) / forward))
+        print("    other ops (norms, activations,".padding(toLength: 34, withPad: " ", startingAt: 0)
+              + Timing.milliseconds(forward - total) + String(format: "  %4.0f%%  upsampling, concatenation)", 100 * (forward - total) / forward))
+        report("    their two backward passes", backward, 2 * flops)
+        print(String(format: "    convolutions forward + backward / forward alone: %.2f×", (total + backward) / total))
     }
 }

@@ -36,10 +36,12 @@ public final class Adam: @unchecked Sendable {
                 state.m.withUnsafeMutableBufferPointer { m in
                     state.v.withUnsafeMutableBufferPointer { v in
                         parameter.update { p in
-                            for i in 0..<p.count {
-                                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                p[i] -= rate * m[i] / (v[i].squareRoot() + eps)
+                            Parallel.forEachRange(p.count, cost: 4) { range in
+                                for i in range {
+                                    m[i] = b1 * m[i] + (1 - b1) * g[i]
+                                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                                    p[i] -= rate * m[i] / (v[i].squareRoot() + eps)
+                                }
                             }
                         }
                     }

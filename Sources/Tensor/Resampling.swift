@@ -8,8 +8,10 @@ extension Tensor {
         let out = TensorStorage(count: n * h * factor * w * factor * c)
         let src = storage.pointer, dst = out.pointer
         let outW = w * factor
-        for b in 0..<n {
-            for y in 0..<h {
+        // Rows of all images in one range (row r is image r / h, row r % h): each fills its own output rows.
+        Parallel.forEachRange(n * h, cost: w * c * factor * factor) { rows in
+            for row in rows {
+                let (b, y) = (row / h, row % h)
                 let inRow = src + ((b * h + y) * w) * c
                 let firstOutRow = dst + ((b * h * factor + y * factor) * outW) * c
                 for x in 0..<w {
@@ -29,13 +31,17 @@ extension Tensor {
         let (oh, ow) = (h / factor, w / factor)
         let out = TensorStorage(count: n * oh * ow * c, zeroed: true)
         let src = storage.pointer, dst = out.pointer
-        for b in 0..<n {
-            for y in 0..<h {
-                let inRow = src + ((b * h + y) * w) * c
-                let outRow = dst + ((b * oh + y / factor) * ow) * c
-                for x in 0..<w {
-                    let o = outRow + (x / factor) * c, i = inRow + x * c
-                    for k in 0..<c { o[k] += i[k] }
+        // Split by output row: each sums the `factor` input rows that fall into it.
+        Parallel.forEachRange(n * oh, cost: factor * w * c) { outRows in
+            for outRowIndex in outRows {
+                let (b, oy) = (outRowIndex / oh, outRowIndex % oh)
+                let outRow = dst + ((b * oh + oy) * ow) * c
+                for y in oy * factor..<(oy + 1) * factor {
+                    let inRow = src + ((b * h + y) * w) * c
+                    for x in 0..<w {
+                        let o = outRow + (x / factor) * c, i = inRow + x * c
+                        for k in 0..<c { o[k] += i[k] }
+                    }
                 }
             }
         }

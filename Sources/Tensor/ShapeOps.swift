@@ -94,8 +94,10 @@ extension Tensor {
                            to dst: UnsafeMutablePointer<Float>, toAxisLength: Int, toOffset: Int,
                            length: Int, outer: Int, inner: Int) {
         let run = length * inner
-        for o in 0..<outer {
-            (dst + (o * toAxisLength + toOffset) * inner).update(from: src + (o * fromAxisLength + fromOffset) * inner, count: run)
+        Parallel.forEachRange(outer, cost: run) { blocks in
+            for o in blocks {
+                (dst + (o * toAxisLength + toOffset) * inner).update(from: src + (o * fromAxisLength + fromOffset) * inner, count: run)
+            }
         }
     }
 }

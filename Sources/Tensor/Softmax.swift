@@ -10,13 +10,15 @@ extension Tensor {
         let rows = count / max(width, 1)
         let out = TensorStorage(count: count)
         let src = storage.pointer, dst = out.pointer
-        for r in 0..<rows {
-            let x = src + r * width, y = dst + r * width
-            var maximum = -Float.infinity
-            for i in 0..<width { maximum = Swift.max(maximum, x[i]) }
-            for i in 0..<width { y[i] = Glibc.expf(x[i] - maximum) }
-            let logSum = Glibc.logf(ElementwiseKernels.sum(y, width))
-            for i in 0..<width { y[i] = (x[i] - maximum) - logSum }
+        Parallel.forEachRange(rows, cost: 8 * width) { rows in
+            for r in rows {
+                let x = src + r * width, y = dst + r * width
+                var maximum = -Float.infinity
+                for i in 0..<width { maximum = Swift.max(maximum, x[i]) }
+                for i in 0..<width { y[i] = Glibc.expf(x[i] - maximum) }
+                let logSum = Glibc.logf(ElementwiseKernels.sum(y, width))
+                for i in 0..<width { y[i] = (x[i] - maximum) - logSum }
+            }
         }
         return Tensor.record(out, shape: shape, inputs: [self], savesOutput: true) { g, y, _ in
             [g - y!.exp() * g.sum(axes: [-1], keepingDimensions: true)]
@@ -34,20 +36,20 @@ extension Tensor {
         precondition(values.shape == [width], "softmaxExpectation: values \(values.shape) for rows of \(width)")
         let rows = count / max(width, 1)
         let out = TensorStorage(count: rows)
-        let src = storage.pointer, v = values.storage.pointer, inverse = 1 / temperature
-        let weights = UnsafeMutablePointer<Float>.allocate(capacity: width)
-        defer { weights.deallocate() }
-        for r in 0..<rows {
-            let x = src + r * width
-            var maximum = -Float.infinity
-            for i in 0..<width { maximum = Swift.max(maximum, x[i]) }
-            var total: Float = 0, weighted: Float = 0
-            for i in 0..<width {
-                let w = Glibc.expf((x[i] - maximum) * inverse)
-                total += w
-                weighted += w * v[i]
+        let src = storage.pointer, v = values.storage.pointer, e = out.pointer, inverse = 1 / temperature
+        Parallel.forEachRange(rows, cost: 8 * width) { rows in
+            for r in rows {
+                let x = src + r * width
+                var maximum = -Float.infinity
+                for i in 0..<width { maximum = Swift.max(maximum, x[i]) }
+                var total: Float = 0, weighted: Float = 0
+                for i in 0..<width {
+                    let w = Glibc.expf((x[i] - maximum) * inverse)
+                    total += w
+                    weighted += w * v[i]
+                }
+                e[r] = weighted / total
             }
-            out.pointer[r] = weighted / total
         }
         let x = self
         return Tensor.record(out, shape: Array(shape.dropLast()) + [1], inputs: [self], savesOutput: true) { g, e, _ in

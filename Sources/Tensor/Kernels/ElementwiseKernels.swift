@@ -1,10 +1,11 @@
-/// Elementwise loops over raw buffers. Each body is a plain indexed loop so LLVM vectorises it.
+/// Elementwise loops over raw buffers. Each body is a plain indexed loop so LLVM vectorises it;
+/// large loops are split across the kernel threads (`Parallel`).
 enum ElementwiseKernels {
     /// out[i] = f(a[i]) over `count` contiguous elements.
     @inline(__always)
     static func map(_ a: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int,
                     _ f: (Float) -> Float) {
-        for i in 0..<count { out[i] = f(a[i]) }
+        Parallel.forEachRange(count) { range in for i in range { out[i] = f(a[i]) } }
     }
 
     /// out = f(a, b) with NumPy broadcasting; `out` is contiguous with shape `outShape`.
@@ -13,7 +14,7 @@ enum ElementwiseKernels {
                     _ out: UnsafeMutablePointer<Float>, _ outShape: [Int], _ f: (Float, Float) -> Float) {
         let n = Shape.count(outShape)
         if aShape == outShape && bShape == outShape {
-            for i in 0..<n { out[i] = f(a[i], b[i]) }
+            Parallel.forEachRange(n) { range in for i in range { out[i] = f(a[i], b[i]) } }
             return
         }
         let loop = StridedLoop(shape: outShape, strides: [Shape.strides(outShape),
@@ -21,7 +22,7 @@ enum ElementwiseKernels {
                                                           Shape.broadcastStrides(bShape, into: outShape)])
         let inner = loop.innerCount
         let sa = loop.innerStride(1), sb = loop.innerStride(2)
-        loop.forEachRow { o, ia, ib in
+        loop.forEachRowInParallel { o, ia, ib in
             let po = out + o, pa = a + ia, pb = b + ib
             switch (sa, sb) {
             case (1, 1): for i in 0..<inner { po[i] = f(pa[i], pb[i]) }
@@ -52,27 +53,52 @@ enum ElementwiseKernels {
 
     /// out (shape `outShape`, contiguous, pre-zeroed) += a reduced by broadcasting: every element of
     /// `a` adds into the output element it broadcasts from.
+    /// Large reductions into a small output (per-channel sums over N, H, W) are split by rows
+    /// across threads, each into a zeroed partial output, and the partials added in thread order.
     static func reduce(_ a: UnsafePointer<Float>, _ aShape: [Int], into out: UnsafeMutablePointer<Float>, _ outShape: [Int]) {
         let loop = StridedLoop(shape: aShape, strides: [Shape.strides(aShape), Shape.broadcastStrides(outShape, into: aShape)])
         let inner = loop.innerCount
         let so = loop.innerStride(1)
-        loop.forEachRow { ia, io, _ in
-            let pa = a + ia, po = out + io
-            if so == 0 {
-                po[0] += sum(pa, inner)
-            } else {
-                for i in 0..<inner { po[i * so] += pa[i] }
+        func accumulate(_ rows: Range<Int>?, into out: UnsafeMutablePointer<Float>) {
+            loop.forEachRow(rows) { ia, io, _ in
+                let pa = a + ia, po = out + io
+                if so == 0 {
+                    po[0] += sum(pa, inner)
+                } else {
+                    for i in 0..<inner { po[i * so] += pa[i] }
+                }
             }
+        }
+        let outCount = Shape.count(outShape), threads = Threads.count
+        guard threads > 1, outCount <= Parallel.grain, loop.rowCount >= threads, Shape.count(aShape) >= 4 * Parallel.grain else {
+            accumulate(nil, into: out)
+            return
+        }
+        let partials = UnsafeMutablePointer<Float>.allocate(capacity: threads * outCount)
+        defer { partials.deallocate() }
+        partials.initialize(repeating: 0, count: threads * outCount)
+        let rowsPerPart = (loop.rowCount + threads - 1) / threads
+        Parallel.forEachRange(threads, cost: Parallel.grain) { parts in
+            for part in parts {
+                let rows = part * rowsPerPart..<min(loop.rowCount, (part + 1) * rowsPerPart)
+                if !rows.isEmpty { accumulate(rows, into: partials + part * outCount) }
+            }
+        }
+        for part in 0..<threads {
+            let p = partials + part * outCount
+            for i in 0..<outCount { out[i] += p[i] }
         }
     }
 
     /// In place over a [*, channels] buffer: x ← x + bias[c] (when given), then x ← x > 0 ? x : αx
     /// (when α is given). The im2col path's version of oneDNN's fused epilogue.
     static func biasAndLeakyReLU(_ x: UnsafeMutablePointer<Float>, count: Int, bias: UnsafePointer<Float>?, channels: Int, alpha: Float?) {
-        for row in stride(from: 0, to: count, by: channels) {
-            let p = x + row
-            if let bias { for c in 0..<channels { p[c] += bias[c] } }
-            if let alpha { for c in 0..<channels { p[c] = p[c] > 0 ? p[c] : p[c] * alpha } }
+        Parallel.forEachRange(count / channels, cost: channels) { rows in
+            for row in rows {
+                let p = x + row * channels
+                if let bias { for c in 0..<channels { p[c] += bias[c] } }
+                if let alpha { for c in 0..<channels { p[c] = p[c] > 0 ? p[c] : p[c] * alpha } }
+            }
         }
     }
 
@@ -80,6 +106,6 @@ enum ElementwiseKernels {
     /// sign of the activation's output (or input: the two signs agree for α > 0).
     static func leakyReLUGradient(_ g: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                                   _ count: Int, alpha: Float) {
-        for i in 0..<count { out[i] = y[i] > 0 ? g[i] : g[i] * alpha }
+        Parallel.forEachRange(count) { range in for i in range { out[i] = y[i] > 0 ? g[i] : g[i] * alpha } }
     }
 }

@@ -33,17 +33,35 @@ struct StridedLoop {
     var innerCount: Int { dims[dims.count - 1] }
     func innerStride(_ view: Int) -> Int { strides[view][dims.count - 1] }
 
-    /// Calls `body(offset0, offset1, offset2)` with each view's start offset of every inner row.
+    /// The number of inner rows.
+    var rowCount: Int { dims.dropLast().reduce(1, *) }
+
+    /// `forEachRow` with the rows split across threads when the loop is large. `body` must write
+    /// only elements of its own row.
     @inline(__always)
-    func forEachRow(_ body: (Int, Int, Int) -> Void) {
+    func forEachRowInParallel(_ body: (Int, Int, Int) -> Void) {
+        Parallel.forEachRange(rowCount, cost: innerCount) { rows in forEachRow(rows, body) }
+    }
+
+    /// Calls `body(offset0, offset1, offset2)` with each view's start offset of every inner row
+    /// (of the rows in `rows`, default all).
+    @inline(__always)
+    func forEachRow(_ rows: Range<Int>? = nil, _ body: (Int, Int, Int) -> Void) {
         let outerRank = dims.count - 1
         let s0 = strides[0], s1 = strides.count > 1 ? strides[1] : Array(repeating: 0, count: dims.count)
         let s2 = strides.count > 2 ? strides[2] : Array(repeating: 0, count: dims.count)
         if outerRank == 0 { body(0, 0, 0); return }
+        let rows = rows ?? 0..<rowCount
+        // The multi-index and offsets of the first row.
         var index = [Int](repeating: 0, count: outerRank)
         var o0 = 0, o1 = 0, o2 = 0
-        let rows = dims[0..<outerRank].reduce(1, *)
-        for _ in 0..<rows {
+        var remaining = rows.lowerBound
+        for axis in stride(from: outerRank - 1, through: 0, by: -1) {
+            index[axis] = remaining % dims[axis]
+            remaining /= dims[axis]
+            o0 += index[axis] * s0[axis]; o1 += index[axis] * s1[axis]; o2 += index[axis] * s2[axis]
+        }
+        for _ in rows {
             body(o0, o1, o2)
             var axis = outerRank - 1
             while axis >= 0 {

@@ -1,0 +1,35 @@
+import CDNNL
+
+/// Splits loops over large buffers across the OpenMP pool that oneDNN and OpenBLAS already run on.
+/// Between convolutions that pool's workers would otherwise idle (or spin) while one thread does
+/// the elementwise work; a second pool (Dispatch) would fight them for the same cores.
+public enum Parallel {
+    /// Below this much work a loop stays on the calling thread: a parallel region costs microseconds.
+    public static let grain = 1 << 15
+
+    /// Calls `body` on disjoint consecutive ranges covering 0..<count, concurrently when `count · cost`
+    /// (cost: work per index, in elements) is large enough. `body` must only write what its range owns.
+    public static func forEachRange(_ count: Int, cost: Int = 1, _ body: (Range<Int>) -> Void) {
+        let threads = min(Threads.count, count)
+        guard threads > 1, count * cost >= 2 * grain else {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            var job = Job(count: count, body: body)
+            withUnsafeMutablePointer(to: &job) { pointer in
+                GOMP_parallel({ raw in
+                    guard let job = raw?.assumingMemoryBound(to: Job.self).pointee else { return }
+                    let thread = Int(omp_get_thread_num()), threads = Int(omp_get_num_threads())
+                    let range = job.count * thread / threads..<job.count * (thread + 1) / threads
+                    if !range.isEmpty { job.body(range) }
+                }, pointer, UInt32(threads), 0)
+            }
+        }
+    }
+
+    private struct Job {
+        let count: Int
+        let body: (Range<Int>) -> Void
+    }
+}
