@@ -43,15 +43,21 @@ import Tensor
         }
     }
 
-    /// 200 steps at the from-scratch learning rate: bf16's loss curve follows fp32's.
+    /// 200 steps at the from-scratch learning rate: bf16's loss curve follows fp32's. The two runs'
+    /// trajectories drift apart (Adam turns rounding differences into full-size steps), so the
+    /// curves are compared as means over windows of 20 steps.
     @Test func bf16LossCurveFollowsFP32OverTwoHundredSteps() {
         let fp32 = Self.pretrainingLosses(on: .fastest, precision: .fp32, steps: 200, learningRate: 1e-4)
         let bf16 = Self.pretrainingLosses(on: .fastest, precision: .bf16, steps: 200, learningRate: 1e-4)
-        let relative = zip(bf16, fp32).map { abs($0 - $1) / $1 }
+        func windows(_ losses: [Float]) -> [Float] {
+            stride(from: 0, to: 200, by: 20).map { losses[$0..<$0 + 20].reduce(0, +) / 20 }
+        }
+        let gaps = zip(windows(bf16), windows(fp32)).map { abs($0 - $1) / $1 }
         print("bf16 vs fp32 over 200 steps: losses \(fp32.first!) → \(fp32.last!) (fp32), \(bf16.first!) → \(bf16.last!) (bf16); "
-              + "largest relative gap \(relative.max()!), mean \(relative.reduce(0, +) / 200)")
-        #expect(bf16.last! < 0.8 * bf16.first!)
-        #expect(relative.max()! < 0.03)  // measured 0.0147 on the development machine
-        #expect(relative.reduce(0, +) / 200 < 0.0075)  // measured 0.0027
+              + "gaps of 20-step means \(gaps.map { String(format: "%.4f", $0) }.joined(separator: " "))")
+        #expect(windows(bf16).last! < 0.5 * windows(bf16).first!)
+        for (window, gap) in gaps.enumerated() {
+            #expect(gap < 0.05, "steps \(20 * window)..<\(20 * window + 20): bf16 and fp32 mean losses differ by \(gap)")
+        }
     }
 }
