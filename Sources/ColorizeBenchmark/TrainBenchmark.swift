@@ -133,6 +133,8 @@ struct TrainBenchmark: ParsableCommand {
                                   report: (_ name: String, _ seconds: Double, _ flops: Double) -> Void) {
         let forward = Timing.median(runs: runs) { withoutGradients { _ = generator(lightness, training: false) } }
         report("  forward to logits", forward, flops)
+        let trainingForward = Timing.median(runs: runs) { withoutGradients { _ = generator(lightness, training: true) } }
+        report("  … with batch statistics", trainingForward, flops)
         var random = TensorRandom(seed: 4)
         var total = 0.0, backward = 0.0
         for (name, layer, inputSize) in generator.convolutions(size: size) {

@@ -82,18 +82,22 @@ public final class BatchNorm: Layer, @unchecked Sendable {
         [("gamma", gamma), ("beta", beta), ("moving_mean", movingMean), ("moving_variance", movingVariance)]
     }
 
+    /// Written as (x − μ) · (γ / √(σ² + ε)) + β, with x − μ formed once: the per-channel factor is
+    /// computed on C values, so the full-size tensor sees three elementwise passes (and their
+    /// backward) instead of five.
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         let axes = Array(0..<(x.rank - 1))
-        let mean: Tensor, variance: Tensor
+        let centered: Tensor, variance: Tensor
         if training {
-            mean = x.mean(axes: axes)
-            variance = (x - mean).squared().mean(axes: axes)
+            let mean = x.mean(axes: axes)
+            centered = x - mean
+            variance = centered.squared().mean(axes: axes)
             movingMean.assign(movingMean.value * momentum + mean.detached() * (1 - momentum))
             movingVariance.assign(movingVariance.value * momentum + variance.detached() * (1 - momentum))
         } else {
-            mean = movingMean.value
+            centered = x - movingMean.value
             variance = movingVariance.value
         }
-        return (x - mean) / (variance + epsilon).sqrt() * gamma.value + beta.value
+        return centered * (gamma.value / (variance + epsilon).sqrt()) + beta.value
     }
 }
