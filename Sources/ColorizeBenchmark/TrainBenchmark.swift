@@ -155,8 +155,8 @@ struct TrainBenchmark: ParsableCommand {
             }
         }
         report("    convolutions alone", total, flops)
-        print("    other ops (norms, activations,".padding(toLength: 34, withPad: " ", startingAt: 0)
-              + Timing.milliseconds(forward - total) + String(format: "  %4.0f%%  upsampling, concatenation)", 100 * (forward - total) / forward))
+        print("    other ops".padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(forward - total)
+              + String(format: "  %4.0f%%  (norms, upsampling, concatenation)", 100 * (forward - total) / forward))
         report("    their two backward passes", backward, 2 * flops)
         print(String(format: "    convolutions forward + backward / forward alone: %.2f×", (total + backward) / total))
     }

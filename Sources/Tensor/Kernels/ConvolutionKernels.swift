@@ -73,17 +73,16 @@ enum ConvolutionKernels {
             let key = ConvolutionProblem(pass: pass, geometry: g)
             if let known = choices[key] { return known }
             let scratch = ScratchOperands(g)
-            defer { scratch.deallocate() }
+            let (x, w, y, b) = (scratch.input.pointer, scratch.filter.pointer, scratch.output.pointer, scratch.bias.pointer)
             let run: (ConvolutionBackend) -> Void = { backend in
                 ConvolutionBackend.$current.withValue(backend) {
                     switch pass {
                     case .forward(let epilogue):
-                        forward(g, input: scratch.input, filter: scratch.filter, epilogue: epilogue,
-                                bias: epilogue.hasBias ? scratch.bias : nil, output: scratch.output)
+                        forward(g, input: x, filter: w, epilogue: epilogue, bias: epilogue.hasBias ? b : nil, output: y)
                     case .backwardData:
-                        backwardData(g, outputGradient: scratch.output, filter: scratch.filter, inputGradient: scratch.input)
+                        backwardData(g, outputGradient: y, filter: w, inputGradient: x)
                     case .backwardWeights:
-                        backwardWeights(g, input: scratch.input, outputGradient: scratch.output, filterGradient: scratch.filter)
+                        backwardWeights(g, input: x, outputGradient: y, filterGradient: w)
                     }
                 }
             }
@@ -98,23 +97,22 @@ enum ConvolutionKernels {
     }
 }
 
-/// Buffers of one convolution's shapes, filled with 0.5 (no denormals), for timing kernels.
+/// Buffers of one convolution's shapes, filled with 0.5 (no denormals), for timing kernels; from
+/// the pool, so they are aligned as tensors are.
 struct ScratchOperands {
-    let input, filter, output, bias: UnsafeMutablePointer<Float>
+    let input, filter, output, bias: TensorStorage
 
     init(_ g: ConvolutionGeometry) {
-        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
-            let pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            pointer.initialize(repeating: 0.5, count: count)
-            return pointer
+        func buffer(_ count: Int) -> TensorStorage {
+            let storage = TensorStorage(count: count)
+            storage.pointer.update(repeating: 0.5, count: count)
+            return storage
         }
         input = buffer(Shape.count(g.inputShape))
         filter = buffer(Shape.count(g.filterShape))
         output = buffer(Shape.count(g.outputShape))
         bias = buffer(g.outChannels)
     }
-
-    func deallocate() { [input, filter, output, bias].forEach { $0.deallocate() } }
 }
 
 /// `COLORIZE_LOG_KERNELS=1` prints every kernel choice made on first use, with the timings that

@@ -55,10 +55,10 @@ private func fastestPlan(_ problem: ConvolutionProblem) -> Plan? {
     let candidates = [false, true].compactMap { Plan(problem, blockedActivations: $0) }
     guard candidates.count > 1 else { return candidates.first }
     let scratch = ScratchOperands(problem.geometry)
-    defer { scratch.deallocate() }
     let timed = candidates.map { plan in
         (plan: plan, nanoseconds: Timing.bestOfThree {
-            plan.execute(source: scratch.input, filter: scratch.filter, bias: scratch.bias, destination: scratch.output)
+            plan.execute(source: scratch.input.pointer, filter: scratch.filter.pointer, bias: scratch.bias.pointer,
+                         destination: scratch.output.pointer)
         })
     }
     KernelLog.choice(problem, timed.map { ("oneDNN \($0.plan.implementation)\($0.plan.blockedActivations ? " blocked" : " nhwc")", $0.nanoseconds) })
