@@ -77,13 +77,7 @@ enum ElementwiseKernels {
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: threads * outCount)
         defer { partials.deallocate() }
         partials.initialize(repeating: 0, count: threads * outCount)
-        let rowsPerPart = (loop.rowCount + threads - 1) / threads
-        Parallel.forEachRange(threads, cost: Parallel.grain) { parts in
-            for part in parts {
-                let rows = part * rowsPerPart..<min(loop.rowCount, (part + 1) * rowsPerPart)
-                if !rows.isEmpty { accumulate(rows, into: partials + part * outCount) }
-            }
-        }
+        Parallel.forEachPart(loop.rowCount, cost: inner) { part, rows in accumulate(rows, into: partials + part * outCount) }
         for part in 0..<threads {
             let p = partials + part * outCount
             for i in 0..<outCount { out[i] += p[i] }

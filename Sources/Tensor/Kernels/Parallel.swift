@@ -10,9 +10,15 @@ public enum Parallel {
     /// Calls `body` on disjoint consecutive ranges covering 0..<count, concurrently when `count · cost`
     /// (cost: work per index, in elements) is large enough. `body` must only write what its range owns.
     public static func forEachRange(_ count: Int, cost: Int = 1, _ body: (Range<Int>) -> Void) {
+        forEachPart(count, cost: cost) { _, range in body(range) }
+    }
+
+    /// `forEachRange` that also tells each call its part number, below `Threads.count` and
+    /// distinct between concurrent calls, for bodies that keep per-part partial results.
+    public static func forEachPart(_ count: Int, cost: Int = 1, _ body: (_ part: Int, Range<Int>) -> Void) {
         let threads = min(Threads.count, count)
         guard threads > 1, count * cost >= 2 * grain else {
-            if count > 0 { body(0..<count) }
+            if count > 0 { body(0, 0..<count) }
             return
         }
         withoutActuallyEscaping(body) { body in
@@ -22,7 +28,7 @@ public enum Parallel {
                     guard let job = raw?.assumingMemoryBound(to: Job.self).pointee else { return }
                     let thread = Int(omp_get_thread_num()), threads = Int(omp_get_num_threads())
                     let range = job.count * thread / threads..<job.count * (thread + 1) / threads
-                    if !range.isEmpty { job.body(range) }
+                    if !range.isEmpty { job.body(thread, range) }
                 }, pointer, UInt32(threads), 0)
             }
         }
@@ -30,6 +36,6 @@ public enum Parallel {
 
     private struct Job {
         let count: Int
-        let body: (Range<Int>) -> Void
+        let body: (Int, Range<Int>) -> Void
     }
 }
