@@ -23,7 +23,9 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg-dev"])]),
 
-        .target(name: "Tensor", dependencies: ["CBLAS", "CDNNL"],
+        // AVX-512 kernels for the few passes oneDNN runs slowly; C so one file can target AVX-512.
+        .target(name: "CKernels"),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CDNNL", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // libpng/libjpeg calls wrapped in C so their longjmp error paths never cross Swift frames.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"],

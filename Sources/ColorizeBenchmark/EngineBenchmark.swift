@@ -20,7 +20,7 @@ struct EngineBenchmark: ParsableCommand {
     @Option(help: "Convolution precision to time (repeat to compare: --precision fp32 --precision bf16).")
     var precision: [ConvolutionPrecision] = [.fp32, .bf16]
 
-    @Flag(help: "Also time oneDNN alone and the im2col + OpenBLAS reference (the default picks the faster per pass).")
+    @Flag(help: "Also time oneDNN alone, the direct kernels and the im2col + OpenBLAS reference (the default picks the fastest per pass).")
     var allBackends = false
 
     func run() {
@@ -36,7 +36,7 @@ struct EngineBenchmark: ParsableCommand {
             ("dec4 384→128 5×5 @\(s / 4)", [batch, s / 4, s / 4, 384], [5, 5, 384, 128], 1),
             ("enc16 128→256 5×5 s2 @\(s / 8)", [batch, s / 8, s / 8, 128], [5, 5, 128, 256], 2),
         ]
-        let backends: [ConvolutionBackend] = allBackends ? [.fastest, .oneDNN, .im2col] : [.fastest]
+        let backends: [ConvolutionBackend] = allBackends ? [.fastest, .oneDNN, .direct, .im2col] : [.fastest]
         for precision in precision {
             for backend in backends {
                 print("\nconvolutions (\(backend), \(precision)), median of \(runs); % of the fp32 peak:")

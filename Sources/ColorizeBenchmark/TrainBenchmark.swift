@@ -94,6 +94,7 @@ struct TrainBenchmark: ParsableCommand {
         }
         report("pre-training step", pretrain, flops: 3 * generatorFLOPs)
         print(String(format: "  pre-training step / inference: %.2f×", pretrain / inference))
+        breakDownPretraining(generator, lightness, targets, step: pretrain)
 
         // The critic step is generator inference + critic forward on real and fake + the penalty
         // (forward at the interpolates, input-gradient with a graph, and its backward, which
@@ -124,6 +125,27 @@ struct TrainBenchmark: ParsableCommand {
         }
         report("generator adversarial step", generatorStep, flops: 3 * generatorFLOPs + 2 * criticFLOPs)
         return rows
+    }
+
+    /// Where the pre-training step's time goes: the forward pass with its tape and the loss, the
+    /// Adam update alone, and the backward pass as the rest.
+    private func breakDownPretraining(_ generator: Generator, _ lightness: Tensor, _ targets: Tensor, step: Double) {
+        let forward = Timing.median(runs: runs) {
+            let output = generator(lightness, training: true)
+            _ = RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targets)
+                + RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targets)
+        }
+        let (_, gradients) = valueAndGradients(of: generator) {
+            let output = generator(lightness, training: true)
+            return RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targets)
+                + RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targets)
+        }
+        let adam = Adam(learningRate: 0)
+        let update = Timing.median(runs: runs) { adam.update(generator, gradients: gradients) }
+        for (part, seconds) in [("forward with tape, loss", forward), ("backward", step - forward - update), ("Adam update", update)] {
+            print("  " + part.padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(seconds)
+                  + String(format: "  %4.0f%%", 100 * seconds / step))
+        }
     }
 
     /// The forward pass to logits (inference without the colour estimate), how much of it the

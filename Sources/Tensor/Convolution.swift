@@ -6,11 +6,14 @@
 
 /// Which kernels run convolutions.
 public enum ConvolutionBackend: Sendable {
-    /// Per pass and shape, whichever of oneDNN and im2col ran faster when first timed (the default):
-    /// oneDNN wins the large layers, im2col + GEMM some small-image filter gradients.
+    /// Per pass and shape, whichever of oneDNN, the direct kernels and im2col ran fastest when first
+    /// timed (the default): oneDNN wins most layers, im2col + GEMM some small-image filter
+    /// gradients, the direct kernel the 32-channel stride-2 filter gradient.
     case fastest
     /// oneDNN's JIT kernels (im2col only where oneDNN has nothing but reference code).
     case oneDNN
+    /// Our own AVX-512 kernels where they apply (see `DirectConvolution`), oneDNN elsewhere.
+    case direct
     /// im2col + OpenBLAS GEMM: the plain reference the tests compare against.
     case im2col
 

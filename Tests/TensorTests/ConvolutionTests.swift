@@ -8,9 +8,10 @@ import Testing
         ([2, 7, 5, 3], [5, 5, 3, 2], 2),
         ([1, 6, 6, 2], [1, 1, 2, 3], 1),
         ([1, 9, 8, 1], [3, 3, 1, 2], 2),
+        ([1, 5, 4, 3], [3, 3, 3, 16], 2),  // 16 output channels: the direct filter-gradient kernel applies
     ]
 
-    @Test(arguments: [ConvolutionBackend.oneDNN, .im2col])
+    @Test(arguments: [ConvolutionBackend.oneDNN, .direct, .im2col])
     func conv2dGradients(backend: ConvolutionBackend) {
         ConvolutionBackend.$current.withValue(backend) {
             for (i, c) in Self.cases.enumerated() {
@@ -21,7 +22,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [ConvolutionBackend.oneDNN, .im2col])
+    @Test(arguments: [ConvolutionBackend.oneDNN, .direct, .im2col])
     func gradientOpsAreDifferentiable(backend: ConvolutionBackend) {
         ConvolutionBackend.$current.withValue(backend) {
             for (i, c) in Self.cases.enumerated() {
@@ -80,15 +81,30 @@ import Testing
         }
     }
 
-    @Test func oneDNNMatchesIm2col() {
-        for c in Self.cases + [([6, 32, 32, 96], [5, 5, 96, 64], 1), ([6, 32, 32, 32], [5, 5, 32, 32], 2), ([2, 64, 64, 1], [11, 11, 1, 32], 1)] {
-            let g = ConvolutionGeometry(inputShape: c.input, filterShape: c.filter, stride: c.stride, padding: .same)
+    /// Shapes for the direct kernels besides the seed's layers: input channels that leave a partial
+    /// register tile (13 = 8 + 5), 48 output channels (a 32- and a 16-wide tile), taps that fall
+    /// outside a small image, and asymmetric explicit padding.
+    static let directCases: [(input: [Int], filter: [Int], stride: Int, padding: Padding)] = [
+        ([2, 9, 7, 13], [3, 3, 13, 48], 1, .same),
+        ([2, 9, 7, 13], [5, 5, 13, 16], 2, .same),
+        ([1, 3, 4, 5], [5, 5, 5, 32], 1, .same),
+        ([1, 8, 6, 4], [3, 2, 4, 16], 2, .explicit(top: 0, bottom: 2, left: 1, right: 0)),
+        ([1, 6, 6, 8], [3, 3, 8, 16], 3, .valid),
+    ]
+
+    @Test(arguments: [ConvolutionBackend.oneDNN, .direct])
+    func fastKernelsMatchIm2col(backend: ConvolutionBackend) {
+        let seedLayers: [(input: [Int], filter: [Int], stride: Int, padding: Padding)] = [
+            ([6, 32, 32, 96], [5, 5, 96, 64], 1, .same), ([6, 32, 32, 32], [5, 5, 32, 32], 2, .same), ([2, 64, 64, 1], [11, 11, 1, 32], 1, .same),
+        ]
+        for c in Self.cases.map({ ($0.input, $0.filter, $0.stride, Padding.same) }) + seedLayers + Self.directCases {
+            let g = ConvolutionGeometry(inputShape: c.0, filterShape: c.1, stride: c.2, padding: c.3)
             let x = GradientCheck.random(g.inputShape, seed: 1), w = GradientCheck.random(g.filterShape, seed: 2)
             let dy = GradientCheck.random(g.outputShape, seed: 3)
             func all() -> [Tensor] {
                 [Tensor.conv2d(x, w, g), Tensor.convInputGradient(dy, w, g), Tensor.convFilterGradient(x, dy, g)]
             }
-            let fast = ConvolutionBackend.$current.withValue(.oneDNN) { all() }
+            let fast = ConvolutionBackend.$current.withValue(backend) { all() }
             let reference = ConvolutionBackend.$current.withValue(.im2col) { all() }
             for (f, r) in zip(fast, reference) {
                 let scale = r.scalars.map(abs).max() ?? 1
@@ -96,6 +112,14 @@ import Testing
                 #expect(worst <= 1e-4 * max(scale, 1), "\(g): max difference \(worst)")
             }
         }
+    }
+
+    /// The direct filter-gradient kernel takes the shapes it is built for (where the CPU has AVX-512F).
+    @Test func directKernelAppliesToTheSeedLayers() {
+        let g = ConvolutionGeometry(inputShape: [6, 128, 128, 32], filterShape: [5, 5, 32, 32], stride: 2, padding: .same)
+        #expect(DirectConvolution.applies(g) == DirectConvolution.isAvailable)
+        let narrow = ConvolutionGeometry(inputShape: [1, 8, 8, 3], filterShape: [3, 3, 3, 4], stride: 1, padding: .same)
+        #expect(!DirectConvolution.applies(narrow))
     }
 
     @Test func samePaddingSizes() {

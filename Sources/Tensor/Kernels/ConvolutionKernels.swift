@@ -20,7 +20,7 @@ struct ConvolutionProblem: Hashable, Sendable {
     var precision = ConvolutionPrecision.current
 }
 
-/// Routes each convolution pass to oneDNN or to im2col, by the task's `ConvolutionBackend`.
+/// Routes each convolution pass to oneDNN, our direct kernels or im2col, by the task's `ConvolutionBackend`.
 enum ConvolutionKernels {
     /// y = epilogue(conv(x, w)); `bias` must be given exactly when the epilogue has one.
     static func forward(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
@@ -50,26 +50,38 @@ enum ConvolutionKernels {
                                 filterGradient: UnsafeMutablePointer<Float>) {
         dispatch(.backwardWeights, g, oneDNN: {
             OneDNNConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
+        }, direct: {
+            DirectConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
         }, im2col: {
             Im2ColConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
         })
     }
 
-    /// Runs `oneDNN` (which returns false when it has only reference code) or `im2col`.
-    private static func dispatch(_ pass: ConvolutionPass, _ g: ConvolutionGeometry,
-                                 oneDNN: () -> Bool, im2col: () -> Void) {
+    /// The kernels a pass can run on. `oneDNN` and `direct` return false where they do not apply.
+    private enum Kernel: String { case oneDNN, direct, im2col }
+
+    private static func dispatch(_ pass: ConvolutionPass, _ g: ConvolutionGeometry, oneDNN: () -> Bool,
+                                 direct: () -> Bool = { false }, im2col: () -> Void) {
         switch ConvolutionBackend.current {
         case .im2col: im2col()
         case .oneDNN: if !oneDNN() { im2col() }
-        case .fastest: if !prefersIm2col(pass, g), oneDNN() { return }; im2col()
+        case .direct: if !direct(), !oneDNN() { im2col() }
+        case .fastest:
+            switch fastest(pass, g) {
+            case .oneDNN: if oneDNN() { return }
+            case .direct: if direct() { return }
+            case .im2col: break
+            }
+            im2col()
         }
     }
 
-    /// Per pass and shape, whether im2col beat oneDNN: decided on first use by timing both on scratch buffers.
-    private static let im2colIsFaster = Mutex<[ConvolutionProblem: Bool]>([:])
+    /// Per pass and shape, the kernel that ran fastest: decided on first use by timing each that
+    /// applies on scratch buffers.
+    private static let choices = Mutex<[ConvolutionProblem: Kernel]>([:])
 
-    private static func prefersIm2col(_ pass: ConvolutionPass, _ g: ConvolutionGeometry) -> Bool {
-        im2colIsFaster.withLock { choices in
+    private static func fastest(_ pass: ConvolutionPass, _ g: ConvolutionGeometry) -> Kernel {
+        choices.withLock { choices in
             let key = ConvolutionProblem(pass: pass, geometry: g)
             if let known = choices[key] { return known }
             let scratch = ScratchOperands(g)
@@ -86,13 +98,15 @@ enum ConvolutionKernels {
                     }
                 }
             }
+            var times: [(Kernel, UInt64)] = [(.oneDNN, Timing.bestOfThree { run(.oneDNN) })]
+            if case .backwardWeights = pass, DirectConvolution.applies(g) { times.append((.direct, Timing.bestOfThree { run(.direct) })) }
             // im2col loses most large problems by 3–10×: once its warm-up run shows that, stop timing it.
-            let oneDNN = Timing.bestOfThree { run(.oneDNN) }
-            let times = (im2col: Timing.bestOfThree(abandoningAbove: 2 * oneDNN) { run(.im2col) }, oneDNN: oneDNN)
-            let faster = times.im2col < times.oneDNN
-            KernelLog.choice(key, [("im2col", times.im2col), ("oneDNN", times.oneDNN)])
-            choices[key] = faster
-            return faster
+            let best = times.map(\.1).min() ?? .max
+            times.append((.im2col, Timing.bestOfThree(abandoningAbove: 2 * best) { run(.im2col) }))
+            KernelLog.choice(key, times.map { ($0.0.rawValue, $0.1) })
+            let choice = times.min { $0.1 < $1.1 }?.0 ?? .oneDNN
+            choices[key] = choice
+            return choice
         }
     }
 }

@@ -1,0 +1,90 @@
+// Direct convolution kernels with AVX-512 intrinsics, for the passes where oneDNN's JIT code is
+// far from the FMA peak. Plain C: Swift cannot compile one function for AVX-512 while the rest of
+// the program stays portable, clang can (`target` attribute), and the caller checks the CPU first.
+
+#include "direct_kernels.h"
+
+#include <immintrin.h>
+
+int ck_has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+}
+
+#define TARGET __attribute__((target("avx512f,fma")))
+#ifndef TILE_ROWS
+#define TILE_ROWS 8
+#endif
+#define ALWAYS_INLINE __attribute__((always_inline)) inline
+
+// One register tile of the filter gradient: ROWS input channels × VECTORS·16 output channels at one
+// tap (ky, kx), accumulated over `count` output pixels of one output row:
+//   acc[r][v] += x[pixel][ci + r] · dy[pixel][co + 16v .. co + 16v + 15]
+// x advances by `x_step` floats per output pixel (stride · in_channels), dy by `dy_step` (out_channels).
+// Each pixel costs VECTORS loads and ROWS broadcasts for ROWS·VECTORS FMAs, all in registers.
+static ALWAYS_INLINE TARGET void filter_gradient_tile(const float *x, size_t x_step, const float *dy, size_t dy_step,
+                                                      int count, float *dw, size_t dw_row, const int ROWS, const int VECTORS) {
+    __m512 acc[12][2];
+    for (int r = 0; r < ROWS; r++)
+        for (int v = 0; v < VECTORS; v++) acc[r][v] = _mm512_loadu_ps(dw + r * dw_row + 16 * v);
+    for (int p = 0; p < count; p++) {
+        __m512 g[2];
+        for (int v = 0; v < VECTORS; v++) g[v] = _mm512_loadu_ps(dy + 16 * v);
+        for (int r = 0; r < ROWS; r++) {
+            __m512 b = _mm512_set1_ps(x[r]);
+            for (int v = 0; v < VECTORS; v++) acc[r][v] = _mm512_fmadd_ps(b, g[v], acc[r][v]);
+        }
+        x += x_step;
+        dy += dy_step;
+    }
+    for (int r = 0; r < ROWS; r++)
+        for (int v = 0; v < VECTORS; v++) _mm512_storeu_ps(dw + r * dw_row + 16 * v, acc[r][v]);
+}
+
+// The tile with its sizes as compile-time constants, so the loops above unroll into registers.
+#define TILE_CASE(R, V) case R: filter_gradient_tile(x, x_step, dy, dy_step, count, dw, dw_row, R, V); break;
+static TARGET void filter_gradient_tile_any(const float *x, size_t x_step, const float *dy, size_t dy_step, int count,
+                                            float *dw, size_t dw_row, int rows, int vectors) {
+    if (vectors == 2) {
+        switch (rows) { TILE_CASE(1, 2) TILE_CASE(2, 2) TILE_CASE(3, 2) TILE_CASE(4, 2) TILE_CASE(5, 2) TILE_CASE(6, 2)
+                        TILE_CASE(7, 2) TILE_CASE(8, 2) TILE_CASE(9, 2) TILE_CASE(10, 2) TILE_CASE(11, 2) TILE_CASE(12, 2) }
+    } else {
+        switch (rows) { TILE_CASE(1, 1) TILE_CASE(2, 1) TILE_CASE(3, 1) TILE_CASE(4, 1)
+                        TILE_CASE(5, 1) TILE_CASE(6, 1) TILE_CASE(7, 1) TILE_CASE(8, 1) }
+    }
+}
+
+TARGET void ck_convolution_filter_gradient(const ck_convolution_geometry *g, const float *input, const float *output_gradient,
+                                           float *filter_gradient, int row_begin, int row_end) {
+    const int ci_count = g->in_channels, co_count = g->out_channels;
+    for (int row = row_begin; row < row_end; row++) {
+        const int image = row / g->out_height, oy = row % g->out_height;
+        const float *dy_row = output_gradient + (size_t)row * g->out_width * co_count;
+        for (int ky = 0; ky < g->kh; ky++) {
+            const int iy = oy * g->stride_h + ky - g->pad_top;
+            if (iy < 0 || iy >= g->h) continue;
+            const float *x_row = input + ((size_t)image * g->h + iy) * g->w * ci_count;
+            for (int kx = 0; kx < g->kw; kx++) {
+                // Output pixels whose tap kx lands inside the row: 0 ≤ ox·sw + kx − pad_left < w.
+                const int shift = kx - g->pad_left;
+                int first = shift >= 0 ? 0 : (-shift + g->stride_w - 1) / g->stride_w;
+                int last = (g->w - 1 - shift) / g->stride_w;  // inclusive
+                if (g->w - 1 - shift < 0) continue;
+                if (last > g->out_width - 1) last = g->out_width - 1;
+                if (first > last) continue;
+                const int count = last - first + 1;
+                const float *x0 = x_row + (size_t)(first * g->stride_w + shift) * ci_count;
+                const float *dy0 = dy_row + (size_t)first * co_count;
+                float *dw_tap = filter_gradient + ((size_t)ky * g->kw + kx) * ci_count * co_count;
+                for (int co = 0; co < co_count; co += 32) {
+                    const int vectors = co_count - co >= 32 ? 2 : 1;
+                    for (int ci = 0; ci < ci_count; ci += TILE_ROWS) {
+                        const int rows = ci_count - ci >= TILE_ROWS ? TILE_ROWS : ci_count - ci;
+                        filter_gradient_tile_any(x0 + ci, (size_t)g->stride_w * ci_count, dy0 + co, (size_t)co_count, count,
+                                                 dw_tap + (size_t)ci * co_count + co, (size_t)co_count, rows, vectors);
+                    }
+                }
+            }
+        }
+    }
+}
