@@ -88,3 +88,64 @@ TARGET void ck_convolution_filter_gradient(const ck_convolution_geometry *g, con
         }
     }
 }
+
+// dX for PIXELS consecutive pixels of one row and VECTORS·16 output channels: one accumulator
+// vector per pixel and channel block holds Σ over taps of dY ⊙ W (the pixel's 16-wide partial
+// dot products), summed across its lanes at the end. Each tap loads W once for all PIXELS pixels.
+static ALWAYS_INLINE TARGET void input_gradient_tile(const float *dy, size_t dy_row, size_t dy_pixel, const float *w,
+                                                     int kh, int kw, size_t w_tap, float *dx, int accumulate,
+                                                     const int PIXELS, const int VECTORS) {
+    __m512 acc[8][2];
+    for (int j = 0; j < PIXELS; j++)
+        for (int v = 0; v < VECTORS; v++) acc[j][v] = _mm512_setzero_ps();
+    for (int ky = 0; ky < kh; ky++) {
+        // Tap (ky, kx) reads padded dY at (y + kh − 1 − ky, x + kw − 1 − kx).
+        const float *dy_tap_row = dy + (size_t)(kh - 1 - ky) * dy_row;
+        for (int kx = 0; kx < kw; kx++) {
+            const float *source = dy_tap_row + (size_t)(kw - 1 - kx) * dy_pixel;
+            const float *weights = w + ((size_t)ky * kw + kx) * w_tap;
+            __m512 wv[2];
+            for (int v = 0; v < VECTORS; v++) wv[v] = _mm512_loadu_ps(weights + 16 * v);
+            for (int j = 0; j < PIXELS; j++)
+                for (int v = 0; v < VECTORS; v++)
+                    acc[j][v] = _mm512_fmadd_ps(_mm512_loadu_ps(source + j * dy_pixel + 16 * v), wv[v], acc[j][v]);
+        }
+    }
+    for (int j = 0; j < PIXELS; j++) {
+        __m512 total = acc[j][0];
+        for (int v = 1; v < VECTORS; v++) total = _mm512_add_ps(total, acc[j][v]);
+        const float sum = _mm512_reduce_add_ps(total);
+        dx[j] = accumulate ? dx[j] + sum : sum;
+    }
+}
+
+#define INPUT_TILE_CASE(P, V) case P: input_gradient_tile(dy, dy_row, dy_pixel, w, kh, kw, w_tap, dx, accumulate, P, V); break;
+static TARGET void input_gradient_tile_any(const float *dy, size_t dy_row, size_t dy_pixel, const float *w, int kh, int kw,
+                                           size_t w_tap, float *dx, int accumulate, int pixels, int vectors) {
+    if (vectors == 2) {
+        switch (pixels) { INPUT_TILE_CASE(1, 2) INPUT_TILE_CASE(2, 2) INPUT_TILE_CASE(3, 2) INPUT_TILE_CASE(4, 2)
+                          INPUT_TILE_CASE(5, 2) INPUT_TILE_CASE(6, 2) INPUT_TILE_CASE(7, 2) INPUT_TILE_CASE(8, 2) }
+    } else {
+        switch (pixels) { INPUT_TILE_CASE(1, 1) INPUT_TILE_CASE(2, 1) INPUT_TILE_CASE(3, 1) INPUT_TILE_CASE(4, 1)
+                          INPUT_TILE_CASE(5, 1) INPUT_TILE_CASE(6, 1) INPUT_TILE_CASE(7, 1) INPUT_TILE_CASE(8, 1) }
+    }
+}
+
+TARGET void ck_convolution_input_gradient_one_channel(const ck_convolution_geometry *g, const float *padded_output_gradient,
+                                                      const float *filter, float *input_gradient, int row_begin, int row_end) {
+    const int co_count = g->out_channels, padded_h = g->h + g->kh - 1, padded_w = g->w + g->kw - 1;
+    const size_t dy_pixel = (size_t)co_count, dy_row = (size_t)padded_w * co_count;
+    for (int row = row_begin; row < row_end; row++) {
+        const int image = row / g->h, y = row % g->h;
+        const float *dy_image_row = padded_output_gradient + ((size_t)image * padded_h + y) * dy_row;
+        float *dx_row = input_gradient + (size_t)row * g->w;
+        for (int co = 0; co < co_count; co += 32) {
+            const int vectors = co_count - co >= 32 ? 2 : 1;
+            for (int x = 0; x < g->w; x += 8) {
+                const int pixels = g->w - x >= 8 ? 8 : g->w - x;
+                input_gradient_tile_any(dy_image_row + (size_t)x * dy_pixel + co, dy_row, dy_pixel, filter + co, g->kh, g->kw,
+                                        (size_t)co_count, dx_row + x, co > 0, pixels, vectors);
+            }
+        }
+    }
+}

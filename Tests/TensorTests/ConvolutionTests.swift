@@ -9,6 +9,7 @@ import Testing
         ([1, 6, 6, 2], [1, 1, 2, 3], 1),
         ([1, 9, 8, 1], [3, 3, 1, 2], 2),
         ([1, 5, 4, 3], [3, 3, 3, 16], 2),  // 16 output channels: the direct filter-gradient kernel applies
+        ([1, 5, 4, 1], [3, 3, 1, 16], 1),  // and with one input channel, the direct input-gradient kernel
     ]
 
     @Test(arguments: [ConvolutionBackend.oneDNN, .direct, .im2col])
@@ -83,13 +84,16 @@ import Testing
 
     /// Shapes for the direct kernels besides the seed's layers: input channels that leave a partial
     /// register tile (13 = 8 + 5), 48 output channels (a 32- and a 16-wide tile), taps that fall
-    /// outside a small image, and asymmetric explicit padding.
+    /// outside a small image, asymmetric explicit padding, and one-channel inputs whose rows leave
+    /// a partial pixel tile (9 = 8 + 1).
     static let directCases: [(input: [Int], filter: [Int], stride: Int, padding: Padding)] = [
         ([2, 9, 7, 13], [3, 3, 13, 48], 1, .same),
         ([2, 9, 7, 13], [5, 5, 13, 16], 2, .same),
         ([1, 3, 4, 5], [5, 5, 5, 32], 1, .same),
         ([1, 8, 6, 4], [3, 2, 4, 16], 2, .explicit(top: 0, bottom: 2, left: 1, right: 0)),
         ([1, 6, 6, 8], [3, 3, 8, 16], 3, .valid),
+        ([2, 5, 9, 1], [3, 5, 1, 48], 1, .explicit(top: 0, bottom: 2, left: 3, right: 1)),
+        ([1, 4, 3, 1], [5, 5, 1, 16], 1, .same),
     ]
 
     @Test(arguments: [ConvolutionBackend.oneDNN, .direct])
@@ -114,10 +118,13 @@ import Testing
         }
     }
 
-    /// The direct filter-gradient kernel takes the shapes it is built for (where the CPU has AVX-512F).
-    @Test func directKernelAppliesToTheSeedLayers() {
+    /// The direct kernels take the shapes they are built for (where the CPU has AVX-512F).
+    @Test func directKernelsApplyToTheSeedLayers() {
         let g = ConvolutionGeometry(inputShape: [6, 128, 128, 32], filterShape: [5, 5, 32, 32], stride: 2, padding: .same)
         #expect(DirectConvolution.applies(g) == DirectConvolution.isAvailable)
+        #expect(!DirectConvolution.appliesToInputGradient(g))
+        let first = ConvolutionGeometry(inputShape: [6, 128, 128, 1], filterShape: [11, 11, 1, 32], stride: 1, padding: .same)
+        #expect(DirectConvolution.appliesToInputGradient(first) == DirectConvolution.isAvailable)
         let narrow = ConvolutionGeometry(inputShape: [1, 8, 8, 3], filterShape: [3, 3, 3, 4], stride: 1, padding: .same)
         #expect(!DirectConvolution.applies(narrow))
     }

@@ -20,4 +20,12 @@ int ck_has_avx512(void);
 void ck_convolution_filter_gradient(const ck_convolution_geometry *g, const float *input, const float *output_gradient,
                                     float *filter_gradient, int row_begin, int row_end);
 
+/// Input gradient of a stride-1 convolution with one input channel, for the rows
+/// `row_begin..<row_end` of dX (row = image · h + y), from dY zero-padded to
+/// [n, h + kh − 1, w + kw − 1, out_channels] so that every tap is in bounds:
+///   dX[image, y, x] = Σ over ky, kx, co of padded_dY[image, y + kh − 1 − ky, x + kw − 1 − kx, co] · W[ky, kx, 0, co]
+/// Needs out_channels % 16 == 0.
+void ck_convolution_input_gradient_one_channel(const ck_convolution_geometry *g, const float *padded_output_gradient,
+                                               const float *filter, float *input_gradient, int row_begin, int row_end);
+
 #endif

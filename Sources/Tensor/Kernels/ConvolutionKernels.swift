@@ -41,6 +41,8 @@ enum ConvolutionKernels {
                              inputGradient: UnsafeMutablePointer<Float>) {
         dispatch(.backwardData, g, oneDNN: {
             OneDNNConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
+        }, direct: {
+            DirectConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
         }, im2col: {
             Im2ColConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
         })
@@ -99,7 +101,12 @@ enum ConvolutionKernels {
                 }
             }
             var times: [(Kernel, UInt64)] = [(.oneDNN, Timing.bestOfThree { run(.oneDNN) })]
-            if case .backwardWeights = pass, DirectConvolution.applies(g) { times.append((.direct, Timing.bestOfThree { run(.direct) })) }
+            let directApplies = switch pass {
+            case .forward: false
+            case .backwardData: DirectConvolution.appliesToInputGradient(g)
+            case .backwardWeights: DirectConvolution.applies(g)
+            }
+            if directApplies { times.append((.direct, Timing.bestOfThree { run(.direct) })) }
             // im2col loses most large problems by 3–10×: once its warm-up run shows that, stop timing it.
             let best = times.map(\.1).min() ?? .max
             times.append((.im2col, Timing.bestOfThree(abandoningAbove: 2 * best) { run(.im2col) }))

@@ -10,6 +10,45 @@ enum DirectConvolution {
     /// Whether `backwardWeights` runs for this shape.
     static func applies(_ g: ConvolutionGeometry) -> Bool { isAvailable && g.outChannels % 16 == 0 }
 
+    /// Whether `backwardData` runs for this shape: one input channel, stride 1, padding within the filter.
+    static func appliesToInputGradient(_ g: ConvolutionGeometry) -> Bool {
+        applies(g) && g.inChannels == 1 && g.strideH == 1 && g.strideW == 1
+            && max(g.padTop, g.padBottom) < g.kh && max(g.padLeft, g.padRight) < g.kw
+    }
+
+    /// dX as a correlation of dY, zero-padded so that every tap is in bounds, with the flipped
+    /// filter; each output pixel is a dot product over taps and channels. The padded copy costs
+    /// one pass over dY; its rows and then dX's rows are split across the threads.
+    static func backwardData(_ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+                             inputGradient: UnsafeMutablePointer<Float>) -> Bool {
+        guard appliesToInputGradient(g) else { return false }
+        var geometry = ck_convolution_geometry(g)
+        let channels = g.outChannels
+        let (paddedHeight, paddedWidth) = (g.h + g.kh - 1, g.w + g.kw - 1)
+        let (top, left) = (g.kh - 1 - g.padTop, g.kw - 1 - g.padLeft)
+        let padded = TensorStorage(count: g.n * paddedHeight * paddedWidth * channels)
+        let target = padded.pointer
+        Parallel.forEachRange(g.n * paddedHeight, cost: paddedWidth * channels) { rows in
+            for row in rows {
+                let (image, y) = row.quotientAndRemainder(dividingBy: paddedHeight)
+                let destination = target + row * paddedWidth * channels, sourceY = y - top
+                guard sourceY >= 0 && sourceY < g.outHeight else {
+                    destination.update(repeating: 0, count: paddedWidth * channels)
+                    continue
+                }
+                let width = min(g.outWidth, paddedWidth - left)
+                destination.update(repeating: 0, count: left * channels)
+                (destination + left * channels).update(from: outputGradient + ((image * g.outHeight + sourceY) * g.outWidth) * channels,
+                                                       count: width * channels)
+                (destination + (left + width) * channels).update(repeating: 0, count: (paddedWidth - left - width) * channels)
+            }
+        }
+        Parallel.forEachRange(g.n * g.h, cost: g.w * g.kh * g.kw * channels) { rows in
+            ck_convolution_input_gradient_one_channel(&geometry, target, filter, inputGradient, Int32(rows.lowerBound), Int32(rows.upperBound))
+        }
+        return true
+    }
+
     /// dW = Σ over images and output pixels of X(tap) ⊗ dY, split by output rows across the
     /// threads; part 0 sums into `filterGradient`, every other part into its own copy, added at the end.
     static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
