@@ -1,47 +1,54 @@
 /// Convolution as im2col + OpenBLAS GEMM: simple and obviously right, so it is the reference the
 /// gradient tests compare oneDNN against, and the fallback for shapes oneDNN only has reference code for.
 ///
-/// With the HWIO filter viewed as a matrix W [kh·kw·cin, cout] and, per image, the patch matrix
-/// P [oh·ow, kh·kw·cin]:  Y = P·W,  dP = dY·Wᵀ (scattered back by col2im),  dW = Σ Pᵀ·dY.
+/// With the HWIO filter viewed as a matrix W [kh·kw·cin, cout] and, for a group of images, the
+/// patch matrix P [images·oh·ow, kh·kw·cin]:  Y = P·W,  dP = dY·Wᵀ (scattered back by col2im),
+/// dW = Σ over groups of Pᵀ·dY.
 enum Im2ColConvolution {
     static func forward(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        let (rows, cols) = (g.outHeight * g.outWidth, g.kh * g.kw * g.inChannels)
-        let patches = UnsafeMutablePointer<Float>.allocate(capacity: rows * cols)
-        defer { patches.deallocate() }
-        for b in 0..<g.n {
-            im2col(g, image: input + b * g.h * g.w * g.inChannels, patches: patches)
-            BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: g.outChannels, k: cols,
+        forEachGroup(g) { first, images, rows, cols, patches in
+            for b in 0..<images { im2col(g, image: input + (first + b) * g.h * g.w * g.inChannels, patches: patches + b * rows * cols) }
+            BLAS.sgemm(transposeA: false, transposeB: false, m: images * rows, n: g.outChannels, k: cols,
                        a: patches, lda: cols, b: filter, ldb: g.outChannels,
-                       c: output + b * rows * g.outChannels, ldc: g.outChannels)
+                       c: output + first * rows * g.outChannels, ldc: g.outChannels)
         }
     }
 
     static func backwardData(_ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
                              inputGradient: UnsafeMutablePointer<Float>) {
-        let (rows, cols) = (g.outHeight * g.outWidth, g.kh * g.kw * g.inChannels)
-        let patches = UnsafeMutablePointer<Float>.allocate(capacity: rows * cols)
-        defer { patches.deallocate() }
         inputGradient.initialize(repeating: 0, count: g.n * g.h * g.w * g.inChannels)
-        for b in 0..<g.n {
-            BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: cols, k: g.outChannels,
-                       a: outputGradient + b * rows * g.outChannels, lda: g.outChannels, b: filter, ldb: g.outChannels,
+        forEachGroup(g) { first, images, rows, cols, patches in
+            BLAS.sgemm(transposeA: false, transposeB: true, m: images * rows, n: cols, k: g.outChannels,
+                       a: outputGradient + first * rows * g.outChannels, lda: g.outChannels, b: filter, ldb: g.outChannels,
                        c: patches, ldc: cols)
-            col2im(g, patches: patches, image: inputGradient + b * g.h * g.w * g.inChannels)
+            for b in 0..<images {
+                col2im(g, patches: patches + b * rows * cols, image: inputGradient + (first + b) * g.h * g.w * g.inChannels)
+            }
         }
     }
 
     static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                                 filterGradient: UnsafeMutablePointer<Float>) {
-        let (rows, cols) = (g.outHeight * g.outWidth, g.kh * g.kw * g.inChannels)
-        let patches = UnsafeMutablePointer<Float>.allocate(capacity: rows * cols)
-        defer { patches.deallocate() }
-        filterGradient.initialize(repeating: 0, count: cols * g.outChannels)
-        for b in 0..<g.n {
-            im2col(g, image: input + b * g.h * g.w * g.inChannels, patches: patches)
-            BLAS.sgemm(transposeA: true, transposeB: false, m: cols, n: g.outChannels, k: rows,
-                       a: patches, lda: cols, b: outputGradient + b * rows * g.outChannels, ldb: g.outChannels,
+        filterGradient.initialize(repeating: 0, count: g.kh * g.kw * g.inChannels * g.outChannels)
+        forEachGroup(g) { first, images, rows, cols, patches in
+            for b in 0..<images { im2col(g, image: input + (first + b) * g.h * g.w * g.inChannels, patches: patches + b * rows * cols) }
+            BLAS.sgemm(transposeA: true, transposeB: false, m: cols, n: g.outChannels, k: images * rows,
+                       a: patches, lda: cols, b: outputGradient + first * rows * g.outChannels, ldb: g.outChannels,
                        c: filterGradient, ldc: g.outChannels, accumulate: true)
         }
+    }
+
+    /// Runs `body(first image, images, rows per image, columns, patch buffer)` over groups of
+    /// consecutive images, one GEMM per group: small images are grouped until the patch matrix has
+    /// a few hundred rows (a GEMM only a handful of rows tall runs far below peak); large images,
+    /// whose patch matrix alone is tens of MB, go one at a time.
+    private static func forEachGroup(_ g: ConvolutionGeometry,
+                                     _ body: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        let (rows, cols) = (g.outHeight * g.outWidth, g.kh * g.kw * g.inChannels)
+        let group = max(1, min(g.n, 512 / rows))
+        let patches = UnsafeMutablePointer<Float>.allocate(capacity: group * rows * cols)
+        defer { patches.deallocate() }
+        for first in stride(from: 0, to: g.n, by: group) { body(first, min(group, g.n - first), rows, cols, patches) }
     }
 
     /// Visits every tap of every receptive field in patch-matrix order: `body(patch offset, pixel
