@@ -82,22 +82,16 @@ public final class BatchNorm: Layer, @unchecked Sendable {
         [("gamma", gamma), ("beta", beta), ("moving_mean", movingMean), ("moving_variance", movingVariance)]
     }
 
-    /// Written as (x − μ) · (γ / √(σ² + ε)) + β, with x − μ formed once: the per-channel factor is
-    /// computed on C values, so the full-size tensor sees three elementwise passes (and their
-    /// backward) instead of five.
+    /// Training normalises by the batch statistics in one fused op (`Tensor.batchNormalized`);
+    /// inference computes (x − m)·(γ/√(v + ε)) + β from the running statistics, whose per-channel
+    /// factor costs only C values.
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
-        let axes = Array(0..<(x.rank - 1))
-        let centered: Tensor, variance: Tensor
-        if training {
-            let mean = x.mean(axes: axes)
-            centered = x - mean
-            variance = centered.squared().mean(axes: axes)
-            movingMean.assign(movingMean.value * momentum + mean.detached() * (1 - momentum))
-            movingVariance.assign(movingVariance.value * momentum + variance.detached() * (1 - momentum))
-        } else {
-            centered = x - movingMean.value
-            variance = movingVariance.value
+        guard training else {
+            return (x - movingMean.value) * (gamma.value / (movingVariance.value + epsilon).sqrt()) + beta.value
         }
-        return centered * (gamma.value / (variance + epsilon).sqrt()) + beta.value
+        let (output, mean, variance) = Tensor.batchNormalized(x, gamma: gamma.value, beta: beta.value, epsilon: epsilon)
+        movingMean.assign(movingMean.value * momentum + mean * (1 - momentum))
+        movingVariance.assign(movingVariance.value * momentum + variance * (1 - momentum))
+        return output
     }
 }
