@@ -14,6 +14,15 @@ enum Timing {
         return samples.sorted()[samples.count / 2]
     }
 
+    /// Median over `runs` back-to-back pairs of time(numerator) / time(denominator): a ratio that
+    /// slow drifts of a shared machine's speed, which move both medians apart, do not bias.
+    static func medianRatio(runs: Int = 5, _ numerator: () -> Void, over denominator: () -> Void) -> Double {
+        numerator()
+        denominator()
+        let ratios = (0..<runs).map { _ in median(runs: 1, warmup: 0, numerator) / median(runs: 1, warmup: 0, denominator) }
+        return ratios.sorted()[ratios.count / 2]
+    }
+
     /// "12.3 ms" style, fixed width for tables.
     static func milliseconds(_ seconds: Double) -> String { String(format: "%8.2f ms", seconds * 1000) }
 

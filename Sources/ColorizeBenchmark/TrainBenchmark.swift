@@ -93,7 +93,11 @@ struct TrainBenchmark: ParsableCommand {
             TrainingSteps.pretrain(generator, lightness: lightness, targetsA: targets, targetsB: targets, optimizer: pretrainAdam)
         }
         report("pre-training step", pretrain, flops: 3 * generatorFLOPs)
-        print(String(format: "  pre-training step / inference: %.2f×", pretrain / inference))
+        let ratio = Timing.medianRatio(runs: runs, {
+            TrainingSteps.pretrain(generator, lightness: lightness, targetsA: targets, targetsB: targets, optimizer: pretrainAdam)
+        }, over: { _ = Colorizer.predictAB(generator, lightness) })
+        print(String(format: "  pre-training step / inference: %.2f× (medians above), %.2f× (median of %d back-to-back pairs)",
+                     pretrain / inference, ratio, runs))
         breakDownPretraining(generator, lightness, targets, step: pretrain)
 
         // The critic step is generator inference + critic forward on real and fake + the penalty
