@@ -47,31 +47,53 @@ extension Tensor {
         precondition(input.shape == g.inputShape && filter.shape == g.filterShape, "conv2d shapes \(input.shape), \(filter.shape) ≠ \(g)")
         if let bias { precondition(bias.shape == [g.outChannels], "conv2d bias shape \(bias.shape) for \(g.outChannels) channels") }
         let out = TensorStorage(count: Shape.count(g.outputShape))
+        let inputs = [input, filter] + (bias.map { [$0] } ?? [])
+        let cache = reorderedOperandsCache(inputs)
         ConvolutionKernels.forward(g, input: input.storage.pointer, filter: filter.storage.pointer,
                                    epilogue: ConvolutionEpilogue(hasBias: bias != nil, leakyReLU: alpha), bias: bias?.storage.pointer,
-                                   output: out.pointer)
-        let inputs = [input, filter] + (bias.map { [$0] } ?? [])
+                                   output: out.pointer, cache: cache)
         return record(out, shape: g.outputShape, inputs: inputs, savesOutput: alpha != nil) { dy, y, needed in
             let dz = if let alpha, let y { dy.leakyReLUGradient(sign: y, alpha: alpha) } else { dy }
             let biasGradient = bias == nil ? [] : [needed[2] ? dz.sum(toShape: [g.outChannels]) : nil]
-            return [needed[0] ? convInputGradient(dz, filter, g) : nil, needed[1] ? convFilterGradient(input, dz, g) : nil] + biasGradient
+            return convolutionGradients(input, filter, dz, g, needed: needed, cache: cache) + biasGradient
         }
     }
 
     static func conv2d(_ input: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry) -> Tensor {
         precondition(input.shape == g.inputShape && filter.shape == g.filterShape, "conv2d shapes \(input.shape), \(filter.shape) ≠ \(g)")
         let out = TensorStorage(count: Shape.count(g.outputShape))
-        ConvolutionKernels.forward(g, input: input.storage.pointer, filter: filter.storage.pointer, output: out.pointer)
+        let cache = reorderedOperandsCache([input, filter])
+        ConvolutionKernels.forward(g, input: input.storage.pointer, filter: filter.storage.pointer, output: out.pointer, cache: cache)
         return record(out, shape: g.outputShape, inputs: [input, filter]) { dy, _, needed in
-            [needed[0] ? convInputGradient(dy, filter, g) : nil, needed[1] ? convFilterGradient(input, dy, g) : nil]
+            convolutionGradients(input, filter, dy, g, needed: needed, cache: cache)
         }
+    }
+
+    /// A cache for the reordered bf16 copies a recorded bf16 convolution's passes share (none in
+    /// fp32, where the passes read the NHWC tensors as they are, or when nothing is recorded).
+    private static func reorderedOperandsCache(_ inputs: [Tensor]) -> ReorderedOperands? {
+        ConvolutionPrecision.current == .bf16 && Autodiff.isRecording && inputs.contains { $0.node != nil } ? ReorderedOperands() : nil
+    }
+
+    /// ∂x and ∂w of a convolution given ∂y; the backward-data pass leaves its reordered dy in
+    /// `cache` for the backward-weights pass, which also reuses the forward pass's reordered x.
+    private static func convolutionGradients(_ input: Tensor, _ filter: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry,
+                                             needed: [Bool], cache: ReorderedOperands?) -> [Tensor?] {
+        defer { cache?.discard(.destination) }
+        return [needed[0] ? convInputGradient(dy, filter, g, cache: cache) : nil,
+                needed[1] ? convFilterGradient(input, dy, g, cache: cache) : nil]
     }
 
     /// The gradient of conv2d with respect to its input (a transposed convolution).
     public static func convInputGradient(_ outputGradient: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+        convInputGradient(outputGradient, filter, g, cache: nil)
+    }
+
+    static func convInputGradient(_ outputGradient: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry, cache: ReorderedOperands?) -> Tensor {
         precondition(outputGradient.shape == g.outputShape && filter.shape == g.filterShape, "convInputGradient shapes ≠ \(g)")
         let out = TensorStorage(count: Shape.count(g.inputShape))
-        ConvolutionKernels.backwardData(g, outputGradient: outputGradient.storage.pointer, filter: filter.storage.pointer, inputGradient: out.pointer)
+        ConvolutionKernels.backwardData(g, outputGradient: outputGradient.storage.pointer, filter: filter.storage.pointer, inputGradient: out.pointer,
+                                        cache: cache)
         return record(out, shape: g.inputShape, inputs: [outputGradient, filter]) { gx, _, needed in
             [needed[0] ? conv2d(gx, filter, g) : nil, needed[1] ? convFilterGradient(gx, outputGradient, g) : nil]
         }
@@ -79,9 +101,14 @@ extension Tensor {
 
     /// The gradient of conv2d with respect to its filter.
     public static func convFilterGradient(_ input: Tensor, _ outputGradient: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+        convFilterGradient(input, outputGradient, g, cache: nil)
+    }
+
+    static func convFilterGradient(_ input: Tensor, _ outputGradient: Tensor, _ g: ConvolutionGeometry, cache: ReorderedOperands?) -> Tensor {
         precondition(input.shape == g.inputShape && outputGradient.shape == g.outputShape, "convFilterGradient shapes ≠ \(g)")
         let out = TensorStorage(count: Shape.count(g.filterShape))
-        ConvolutionKernels.backwardWeights(g, input: input.storage.pointer, outputGradient: outputGradient.storage.pointer, filterGradient: out.pointer)
+        ConvolutionKernels.backwardWeights(g, input: input.storage.pointer, outputGradient: outputGradient.storage.pointer, filterGradient: out.pointer,
+                                           cache: cache)
         return record(out, shape: g.filterShape, inputs: [input, outputGradient]) { gw, _, needed in
             [needed[0] ? convInputGradient(outputGradient, gw, g) : nil, needed[1] ? conv2d(input, gw, g) : nil]
         }

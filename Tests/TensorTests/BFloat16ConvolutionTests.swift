@@ -41,4 +41,25 @@ import Testing
             #expect(error > 1e-5, "\(pass) of case \(caseIndex): relative error \(error) — bf16 kernel did not run?")
         }
     }
+
+    /// A recorded bf16 convolution's backward passes reuse the bf16 copies of x (from the forward
+    /// pass) and dy (from the input-gradient pass): the gradients must equal, bit for bit, those of
+    /// the passes run on their own, which round the same fp32 values afresh.
+    @Test(arguments: 0..<3)
+    func reusedBFloat16CopiesGiveTheSameGradients(caseIndex: Int) {
+        let c = Self.cases[caseIndex]
+        let g = ConvolutionGeometry(inputShape: c.input, filterShape: c.filter, stride: c.stride, padding: .same)
+        let x = GradientCheck.random(g.inputShape, seed: 5).requiringGradient()
+        let w = GradientCheck.random(g.filterShape, seed: 6).requiringGradient()
+        let dy = GradientCheck.random(g.outputShape, seed: 7)
+        ConvolutionPrecision.$current.withValue(.bf16) {
+            ConvolutionBackend.$current.withValue(.oneDNN) {
+                let recorded = gradients(of: (Tensor.conv2d(x, w, stride: c.stride) * dy).sum(), wrt: [x, w])
+                let alone = [Tensor.convInputGradient(dy, w, g), Tensor.convFilterGradient(x, dy, g)]
+                for (pass, (a, b)) in zip(["input-gradient", "filter-gradient"], zip(recorded, alone)) {
+                    #expect(a.scalars == b.scalars, "\(pass) of case \(caseIndex)")
+                }
+            }
+        }
+    }
 }

@@ -23,11 +23,14 @@ struct ConvolutionProblem: Hashable, Sendable {
 /// Routes each convolution pass to oneDNN, our direct kernels or im2col, by the task's `ConvolutionBackend`.
 enum ConvolutionKernels {
     /// y = epilogue(conv(x, w)); `bias` must be given exactly when the epilogue has one.
+    /// `cache` (see `ReorderedOperands`) lets oneDNN's backward passes reuse the forward pass's
+    /// reordered x and the backward-data pass's reordered dy.
     static func forward(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                        epilogue: ConvolutionEpilogue = .none, bias: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>) {
+                        epilogue: ConvolutionEpilogue = .none, bias: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>,
+                        cache: ReorderedOperands? = nil) {
         precondition(epilogue.hasBias == (bias != nil), "bias pointer must match the epilogue")
         dispatch(.forward(epilogue), g, oneDNN: {
-            OneDNNConvolution.forward(g, input: input, filter: filter, epilogue: epilogue, bias: bias, output: output)
+            OneDNNConvolution.forward(g, input: input, filter: filter, epilogue: epilogue, bias: bias, output: output, cache: cache)
         }, im2col: {
             Im2ColConvolution.forward(g, input: input, filter: filter, output: output)
             if epilogue != .none {
@@ -38,9 +41,9 @@ enum ConvolutionKernels {
     }
 
     static func backwardData(_ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                             inputGradient: UnsafeMutablePointer<Float>) {
+                             inputGradient: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil) {
         dispatch(.backwardData, g, oneDNN: {
-            OneDNNConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
+            OneDNNConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient, cache: cache)
         }, direct: {
             DirectConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
         }, im2col: {
@@ -49,9 +52,9 @@ enum ConvolutionKernels {
     }
 
     static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                                filterGradient: UnsafeMutablePointer<Float>) {
+                                filterGradient: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil) {
         dispatch(.backwardWeights, g, oneDNN: {
-            OneDNNConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
+            OneDNNConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient, cache: cache)
         }, direct: {
             DirectConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
         }, im2col: {

@@ -10,20 +10,25 @@ import Synchronization
 ///
 /// Each call returns false when oneDNN has only reference code for the shape; the caller then uses im2col.
 enum OneDNNConvolution {
+    /// With a `cache`, the forward pass keeps its reordered copy of x there, the backward-data pass
+    /// its copy of dy, and the backward-weights pass uses both instead of reordering again.
     static func forward(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                        epilogue: ConvolutionEpilogue, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) -> Bool {
-        run(.forward(epilogue), g, source: input, filter: UnsafeMutablePointer(mutating: filter), bias: bias, destination: output)
+                        epilogue: ConvolutionEpilogue, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                        cache: ReorderedOperands? = nil) -> Bool {
+        run(.forward(epilogue), g, source: input, filter: UnsafeMutablePointer(mutating: filter), bias: bias, destination: output,
+            cache: cache, keep: [.source])
     }
 
     static func backwardData(_ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                             inputGradient: UnsafeMutablePointer<Float>) -> Bool {
+                             inputGradient: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil) -> Bool {
         run(.backwardData, g, source: inputGradient, filter: UnsafeMutablePointer(mutating: filter), bias: nil,
-            destination: UnsafeMutablePointer(mutating: outputGradient))
+            destination: UnsafeMutablePointer(mutating: outputGradient), cache: cache, keep: [.destination])
     }
 
     static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                                filterGradient: UnsafeMutablePointer<Float>) -> Bool {
-        run(.backwardWeights, g, source: input, filter: filterGradient, bias: nil, destination: UnsafeMutablePointer(mutating: outputGradient))
+                                filterGradient: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil) -> Bool {
+        run(.backwardWeights, g, source: input, filter: filterGradient, bias: nil, destination: UnsafeMutablePointer(mutating: outputGradient),
+            cache: cache, keep: [])
     }
 
     /// Built primitives by pass and shape; nil marks a shape oneDNN has only reference code for.
@@ -33,7 +38,7 @@ enum OneDNNConvolution {
     /// Executes one pass. `source` is x (or dx), `filter` is w (or dw), `destination` is y (or dy).
     private static func run(_ pass: ConvolutionPass, _ g: ConvolutionGeometry, source: UnsafePointer<Float>,
                             filter: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
-                            destination: UnsafeMutablePointer<Float>) -> Bool {
+                            destination: UnsafeMutablePointer<Float>, cache: ReorderedOperands?, keep: Set<ReorderedOperands.Slot>) -> Bool {
         plans.withLock { plans in
             let key = ConvolutionProblem(pass: pass, geometry: g)
             let plan: Plan?
@@ -42,10 +47,32 @@ enum OneDNNConvolution {
                 plans[key] = plan
             }
             guard let plan else { return false }
-            plan.execute(source: source, filter: filter, bias: bias, destination: destination)
+            plan.execute(source: source, filter: filter, bias: bias, destination: destination, cache: cache, keep: cache == nil ? [] : keep)
             return true
         }
     }
+}
+
+/// Reordered copies (bf16, or a blocked layout) of one convolution's activations, kept by one pass
+/// for a later pass on the same data: x from the forward pass and dy from the backward-data pass,
+/// both read again by the backward-weights pass. The buffers go back to the pool with the cache.
+final class ReorderedOperands: @unchecked Sendable {
+    enum Slot: Hashable { case source, destination }
+
+    fileprivate struct Copy {
+        let descriptor: dnnl_memory_desc_t
+        let buffer: UnsafeMutableRawPointer
+        let bytes: Int
+    }
+
+    fileprivate var copies: [Slot: Copy] = [:]
+
+    /// Drops the copy in `slot` (dy changes with every backward pass).
+    func discard(_ slot: Slot) {
+        if let copy = copies.removeValue(forKey: slot) { BufferPool.shared.release(copy.buffer, bytes: copy.bytes) }
+    }
+
+    deinit { for slot in Array(copies.keys) { discard(slot) } }
 }
 
 /// Builds the primitive with plain NHWC activations and with the primitive's preferred (blocked)
@@ -113,6 +140,12 @@ private struct Operand {
         self.reorder = reorder
         self.plain = plain
         self.preferred = preferred
+    }
+
+    /// Whether data laid out as `descriptor` can be given to the primitive as this operand.
+    func wants(_ descriptor: dnnl_memory_desc_t) -> Bool {
+        var preferred = preferred, descriptor = descriptor
+        return dnnl_memory_desc_equal(&preferred, &descriptor) != 0
     }
 
     func destroy() { if let reorder { dnnl_primitive_destroy(reorder) } }
@@ -252,8 +285,11 @@ private final class Plan: @unchecked Sendable {
 
     /// Runs the primitive on plain buffers, reordering operands in and out as their layouts require.
     /// `bias` is read only by a forward plan whose epilogue has one.
+    ///
+    /// An input reorder whose result `cache` already holds in the layout wanted is skipped; the
+    /// reordered inputs in the `keep` slots are handed to `cache` instead of back to the pool.
     func execute(source: UnsafePointer<Float>, filter: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
-                 destination: UnsafeMutablePointer<Float>) {
+                 destination: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil, keep: Set<ReorderedOperands.Slot> = []) {
         let runtime = DNNLRuntime.shared
         var memories: [dnnl_memory_t?] = []
         // Reordered operands and the scratchpad come from the pool: fresh pages would be faulted
@@ -283,13 +319,27 @@ private final class Plan: @unchecked Sendable {
             arguments.append((DNNL_ARG_BIAS, memory(biasDescriptor, UnsafeMutableRawPointer(mutating: bias))))
         }
         var outputReorders: [(dnnl_primitive_t, dnnl_memory_t?, dnnl_memory_t?)] = []
-        for (operand, handle) in zip(operands, handles) {
-            let plain = memory(operand.plain, handle)
+        let slots: [ReorderedOperands.Slot?] = [.source, nil, .destination]
+        for (index, (operand, handle)) in zip(operands, handles).enumerated() {
             guard let reorder = operand.reorder else {
-                arguments.append((operand.argument, plain))
+                arguments.append((operand.argument, memory(operand.plain, handle)))
                 continue
             }
-            let preferred = memory(operand.preferred, buffer(operand.preferredBytes))
+            if !operand.isOutput, let slot = slots[index], let copy = cache?.copies[slot], operand.wants(copy.descriptor) {
+                arguments.append((operand.argument, memory(operand.preferred, copy.buffer)))
+                continue
+            }
+            let plain = memory(operand.plain, handle)
+            let bytes = operand.preferredBytes
+            let target: UnsafeMutableRawPointer
+            if !operand.isOutput, let cache, let slot = slots[index], keep.contains(slot) {
+                target = BufferPool.shared.allocate(bytes: bytes)
+                cache.discard(slot)
+                cache.copies[slot] = ReorderedOperands.Copy(descriptor: operand.preferred, buffer: target, bytes: bytes)
+            } else {
+                target = buffer(bytes)
+            }
+            let preferred = memory(operand.preferred, target)
             arguments.append((operand.argument, preferred))
             if operand.isOutput {
                 outputReorders.append((reorder, preferred, plain))
