@@ -7,8 +7,8 @@
 /// Which kernels run convolutions.
 public enum ConvolutionBackend: Sendable {
     /// Per pass and shape, whichever of oneDNN, the direct kernels and im2col ran fastest when first
-    /// timed (the default): oneDNN wins most layers, im2col + GEMM some small-image filter
-    /// gradients, the direct kernel the 32-channel stride-2 filter gradient.
+    /// timed (the default): oneDNN wins most layers, im2col + GEMM some passes of the smallest
+    /// images, the direct kernels the 32-channel stride-2 filter gradient and the one-channel input gradient.
     case fastest
     /// oneDNN's JIT kernels (im2col only where oneDNN has nothing but reference code).
     case oneDNN

@@ -121,12 +121,12 @@ import Testing
     /// The direct kernels take the shapes they are built for (where the CPU has AVX-512F).
     @Test func directKernelsApplyToTheSeedLayers() {
         let g = ConvolutionGeometry(inputShape: [6, 128, 128, 32], filterShape: [5, 5, 32, 32], stride: 2, padding: .same)
-        #expect(DirectConvolution.applies(g) == DirectConvolution.isAvailable)
-        #expect(!DirectConvolution.appliesToInputGradient(g))
+        #expect(DirectConvolution.applies(.backwardWeights, g) == DirectConvolution.isAvailable)
+        #expect(!DirectConvolution.applies(.backwardData, g) && !DirectConvolution.applies(.forward(.none), g))
         let first = ConvolutionGeometry(inputShape: [6, 128, 128, 1], filterShape: [11, 11, 1, 32], stride: 1, padding: .same)
-        #expect(DirectConvolution.appliesToInputGradient(first) == DirectConvolution.isAvailable)
+        #expect(DirectConvolution.applies(.backwardData, first) == DirectConvolution.isAvailable)
         let narrow = ConvolutionGeometry(inputShape: [1, 8, 8, 3], filterShape: [3, 3, 3, 4], stride: 1, padding: .same)
-        #expect(!DirectConvolution.applies(narrow))
+        #expect(!DirectConvolution.applies(.backwardWeights, narrow))
     }
 
     @Test func samePaddingSizes() {

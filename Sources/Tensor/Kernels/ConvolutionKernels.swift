@@ -104,12 +104,7 @@ enum ConvolutionKernels {
                 }
             }
             var times: [(Kernel, UInt64)] = [(.oneDNN, Timing.bestOfThree { run(.oneDNN) })]
-            let directApplies = switch pass {
-            case .forward: false
-            case .backwardData: DirectConvolution.appliesToInputGradient(g)
-            case .backwardWeights: DirectConvolution.applies(g)
-            }
-            if directApplies { times.append((.direct, Timing.bestOfThree { run(.direct) })) }
+            if DirectConvolution.applies(pass, g) { times.append((.direct, Timing.bestOfThree { run(.direct) })) }
             // im2col loses most large problems by 3–10×: once its warm-up run shows that, stop timing it.
             let best = times.map(\.1).min() ?? .max
             times.append((.im2col, Timing.bestOfThree(abandoningAbove: 2 * best) { run(.im2col) }))

@@ -1,19 +1,25 @@
 import CKernels
 
 /// Our own AVX-512 kernels (C, in `CKernels`) for convolution passes oneDNN's JIT code runs far
-/// below the FMA peak: the filter gradient of the 32-channel stride-2 layers (oneDNN: ~62 %).
+/// below the FMA peak: the filter gradient of the 32-channel stride-2 layers (oneDNN: ~62 %), and
+/// the input gradient of the one-channel first layer (oneDNN: ~10 %).
 /// Each call returns false where the kernel does not apply (CPU without AVX-512F, or a shape it
 /// does not handle), and the caller uses another backend.
 enum DirectConvolution {
     static let isAvailable = ck_has_avx512() != 0
 
-    /// Whether `backwardWeights` runs for this shape.
-    static func applies(_ g: ConvolutionGeometry) -> Bool { isAvailable && g.outChannels % 16 == 0 }
-
-    /// Whether `backwardData` runs for this shape: one input channel, stride 1, padding within the filter.
-    static func appliesToInputGradient(_ g: ConvolutionGeometry) -> Bool {
-        applies(g) && g.inChannels == 1 && g.strideH == 1 && g.strideW == 1
-            && max(g.padTop, g.padBottom) < g.kh && max(g.padLeft, g.padRight) < g.kw
+    /// Whether the pass has a direct kernel for this shape: the filter gradient wherever the output
+    /// channels fill 16-wide vectors; the input gradient with one input channel, stride 1 and
+    /// padding within the filter.
+    static func applies(_ pass: ConvolutionPass, _ g: ConvolutionGeometry) -> Bool {
+        guard isAvailable, g.outChannels % 16 == 0 else { return false }
+        return switch pass {
+        case .forward: false
+        case .backwardWeights: true
+        case .backwardData:
+            g.inChannels == 1 && g.strideH == 1 && g.strideW == 1
+                && max(g.padTop, g.padBottom) < g.kh && max(g.padLeft, g.padRight) < g.kw
+        }
     }
 
     /// dX as a correlation of dY, zero-padded so that every tap is in bounds, with the flipped
@@ -21,7 +27,7 @@ enum DirectConvolution {
     /// one pass over dY; its rows and then dX's rows are split across the threads.
     static func backwardData(_ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
                              inputGradient: UnsafeMutablePointer<Float>) -> Bool {
-        guard appliesToInputGradient(g) else { return false }
+        guard applies(.backwardData, g) else { return false }
         var geometry = ck_convolution_geometry(g)
         let channels = g.outChannels
         let (paddedHeight, paddedWidth) = (g.h + g.kh - 1, g.w + g.kw - 1)
@@ -36,7 +42,8 @@ enum DirectConvolution {
                     destination.update(repeating: 0, count: paddedWidth * channels)
                     continue
                 }
-                let width = min(g.outWidth, paddedWidth - left)
+                // left + outWidth = w + padRight ≤ paddedWidth, as padRight < kw.
+                let width = g.outWidth
                 destination.update(repeating: 0, count: left * channels)
                 (destination + left * channels).update(from: outputGradient + ((image * g.outHeight + sourceY) * g.outWidth) * channels,
                                                        count: width * channels)
@@ -53,7 +60,7 @@ enum DirectConvolution {
     /// threads; part 0 sums into `filterGradient`, every other part into its own copy, added at the end.
     static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                                 filterGradient: UnsafeMutablePointer<Float>) -> Bool {
-        guard applies(g) else { return false }
+        guard applies(.backwardWeights, g) else { return false }
         var geometry = ck_convolution_geometry(g)
         let count = Shape.count(g.filterShape), rows = g.n * g.outHeight
         let copies = (1..<Threads.count).map { _ in TensorStorage(count: count) }

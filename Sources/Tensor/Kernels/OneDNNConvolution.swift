@@ -47,7 +47,7 @@ enum OneDNNConvolution {
                 plans[key] = plan
             }
             guard let plan else { return false }
-            plan.execute(source: source, filter: filter, bias: bias, destination: destination, cache: cache, keep: cache == nil ? [] : keep)
+            plan.execute(source: source, filter: filter, bias: bias, destination: destination, cache: cache, keep: keep)
             return true
         }
     }
