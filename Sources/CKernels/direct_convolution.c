@@ -41,16 +41,17 @@ static ALWAYS_INLINE TARGET void filter_gradient_tile(const float *x, size_t x_s
         for (int v = 0; v < VECTORS; v++) _mm512_storeu_ps(dw + r * dw_row + 16 * v, acc[r][v]);
 }
 
-// The tile with its sizes as compile-time constants, so the loops above unroll into registers.
+// A switch over 1…8 whose cases call a tile with that size as a compile-time constant, so its
+// loops unroll into registers.
+#define CASES_1_TO_8(CASE, V) CASE(1, V) CASE(2, V) CASE(3, V) CASE(4, V) CASE(5, V) CASE(6, V) CASE(7, V) CASE(8, V)
+
 #define TILE_CASE(R, V) case R: filter_gradient_tile(x, x_step, dy, dy_step, count, dw, dw_row, R, V); break;
 static TARGET void filter_gradient_tile_any(const float *x, size_t x_step, const float *dy, size_t dy_step, int count,
                                             float *dw, size_t dw_row, int rows, int vectors) {
     if (vectors == 2) {
-        switch (rows) { TILE_CASE(1, 2) TILE_CASE(2, 2) TILE_CASE(3, 2) TILE_CASE(4, 2)
-                        TILE_CASE(5, 2) TILE_CASE(6, 2) TILE_CASE(7, 2) TILE_CASE(8, 2) }
+        switch (rows) { CASES_1_TO_8(TILE_CASE, 2) }
     } else {
-        switch (rows) { TILE_CASE(1, 1) TILE_CASE(2, 1) TILE_CASE(3, 1) TILE_CASE(4, 1)
-                        TILE_CASE(5, 1) TILE_CASE(6, 1) TILE_CASE(7, 1) TILE_CASE(8, 1) }
+        switch (rows) { CASES_1_TO_8(TILE_CASE, 1) }
     }
 }
 
@@ -123,11 +124,9 @@ static ALWAYS_INLINE TARGET void input_gradient_tile(const float *dy, size_t dy_
 static TARGET void input_gradient_tile_any(const float *dy, size_t dy_row, size_t dy_pixel, const float *w, int kh, int kw,
                                            size_t w_tap, float *dx, int accumulate, int pixels, int vectors) {
     if (vectors == 2) {
-        switch (pixels) { INPUT_TILE_CASE(1, 2) INPUT_TILE_CASE(2, 2) INPUT_TILE_CASE(3, 2) INPUT_TILE_CASE(4, 2)
-                          INPUT_TILE_CASE(5, 2) INPUT_TILE_CASE(6, 2) INPUT_TILE_CASE(7, 2) INPUT_TILE_CASE(8, 2) }
+        switch (pixels) { CASES_1_TO_8(INPUT_TILE_CASE, 2) }
     } else {
-        switch (pixels) { INPUT_TILE_CASE(1, 1) INPUT_TILE_CASE(2, 1) INPUT_TILE_CASE(3, 1) INPUT_TILE_CASE(4, 1)
-                          INPUT_TILE_CASE(5, 1) INPUT_TILE_CASE(6, 1) INPUT_TILE_CASE(7, 1) INPUT_TILE_CASE(8, 1) }
+        switch (pixels) { CASES_1_TO_8(INPUT_TILE_CASE, 1) }
     }
 }
 
