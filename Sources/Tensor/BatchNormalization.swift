@@ -70,16 +70,9 @@ private enum BatchNormKernels {
     /// its own zeroed partial sums, added in part order (so the result does not depend on timing).
     static func channelSums(rows: Int, channels: Int, into sums: UnsafeMutablePointer<Float>,
                             _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
-        let partials = UnsafeMutablePointer<Float>.allocate(capacity: Threads.count * channels)
-        defer { partials.deallocate() }
-        partials.initialize(repeating: 0, count: Threads.count * channels)
-        Parallel.forEachPart(rows, cost: channels) { part, range in
-            let partial = partials + part * channels
-            for row in range { body(row, partial) }
-        }
         sums.initialize(repeating: 0, count: channels)
-        for part in 0..<Threads.count {
-            for c in 0..<channels { sums[c] += partials[part * channels + c] }
+        Parallel.sumOfParts(rows, cost: channels, count: channels, into: sums) { range, partial in
+            for row in range { body(row, partial) }
         }
     }
 

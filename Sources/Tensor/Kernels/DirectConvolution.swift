@@ -57,24 +57,15 @@ enum DirectConvolution {
     }
 
     /// dW = Σ over images and output pixels of X(tap) ⊗ dY, split by output rows across the
-    /// threads; part 0 sums into `filterGradient`, every other part into its own copy, added at the end.
+    /// threads, each summing into its own copy of dW (`Parallel.sumOfParts`).
     static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                                 filterGradient: UnsafeMutablePointer<Float>) -> Bool {
         guard applies(.backwardWeights, g) else { return false }
         var geometry = ck_convolution_geometry(g)
         let count = Shape.count(g.filterShape), rows = g.n * g.outHeight
-        let copies = (1..<Threads.count).map { _ in TensorStorage(count: count) }
-        var ran = [Bool](repeating: false, count: Threads.count)
-        ran.withUnsafeMutableBufferPointer { ran in
-            Parallel.forEachPart(rows, cost: g.multiplyAdds / rows) { part, range in
-                let target = part == 0 ? filterGradient : copies[part - 1].pointer
-                target.update(repeating: 0, count: count)
-                ck_convolution_filter_gradient(&geometry, input, outputGradient, target, Int32(range.lowerBound), Int32(range.upperBound))
-                ran[part] = true
-            }
-        }
-        for (copy, ran) in zip(copies, ran.dropFirst()) where ran {
-            ElementwiseKernels.zip(filterGradient, [count], copy.pointer, [count], filterGradient, [count], +)
+        filterGradient.update(repeating: 0, count: count)
+        Parallel.sumOfParts(rows, cost: g.multiplyAdds / rows, count: count, into: filterGradient) { range, partial in
+            ck_convolution_filter_gradient(&geometry, input, outputGradient, partial, Int32(range.lowerBound), Int32(range.upperBound))
         }
         return true
     }

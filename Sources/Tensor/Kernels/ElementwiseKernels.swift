@@ -74,14 +74,7 @@ enum ElementwiseKernels {
             accumulate(nil, into: out)
             return
         }
-        let partials = UnsafeMutablePointer<Float>.allocate(capacity: threads * outCount)
-        defer { partials.deallocate() }
-        partials.initialize(repeating: 0, count: threads * outCount)
-        Parallel.forEachPart(loop.rowCount, cost: inner) { part, rows in accumulate(rows, into: partials + part * outCount) }
-        for part in 0..<threads {
-            let p = partials + part * outCount
-            for i in 0..<outCount { out[i] += p[i] }
-        }
+        Parallel.sumOfParts(loop.rowCount, cost: inner, count: outCount, into: out) { rows, partial in accumulate(rows, into: partial) }
     }
 
     /// In place over a [*, channels] buffer: x ← x + bias[c] (when given), then x ← x > 0 ? x : αx

@@ -34,6 +34,22 @@ public enum Parallel {
         }
     }
 
+    /// out[0..<count] += the sum over parts of what `body(rows, partial)` adds into its own zeroed
+    /// `partial` (count floats) for its rows of 0..<rows, split as by `forEachPart`. The partials are
+    /// added in part order, so the result does not depend on which thread finished first.
+    public static func sumOfParts(_ rows: Int, cost: Int, count: Int, into out: UnsafeMutablePointer<Float>,
+                                  _ body: (_ rows: Range<Int>, _ partial: UnsafeMutablePointer<Float>) -> Void) {
+        let parts = Threads.count
+        let partials = UnsafeMutablePointer<Float>.allocate(capacity: parts * count)
+        defer { partials.deallocate() }
+        partials.initialize(repeating: 0, count: parts * count)
+        forEachPart(rows, cost: cost) { part, range in body(range, partials + part * count) }
+        for part in 0..<parts {
+            let p = partials + part * count
+            for i in 0..<count { out[i] += p[i] }
+        }
+    }
+
     private struct Job {
         let count: Int
         let body: (Int, Range<Int>) -> Void
