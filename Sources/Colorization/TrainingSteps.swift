@@ -11,13 +11,20 @@ public enum TrainingSteps {
                                 optimizer: Adam) -> (a: Float, b: Float) {
         var lossA = Tensor(0), lossB = Tensor(0)
         let (_, grads) = valueAndGradients(of: generator) {
-            let output = generator(lightness, training: true)
-            lossA = RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA)
-            lossB = RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB)
+            (lossA, lossB) = pretrainingLosses(generator, lightness: lightness, targetsA: targetsA, targetsB: targetsB)
             return lossA + lossB
         }
         optimizer.update(generator, gradients: grads)
         return (lossA.item, lossB.item)
+    }
+
+    /// The pre-training objective's two terms: each head's rebalanced cross-entropy, the generator
+    /// in training mode.
+    public static func pretrainingLosses(_ generator: Generator, lightness: Tensor, targetsA: Tensor,
+                                         targetsB: Tensor) -> (a: Tensor, b: Tensor) {
+        let output = generator(lightness, training: true)
+        return (RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA),
+                RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB))
     }
 
     /// Critic: real Lab crops against the generator's colours on their L (`lightness`, channel 0

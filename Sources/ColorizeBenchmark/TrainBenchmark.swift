@@ -134,16 +134,12 @@ struct TrainBenchmark: ParsableCommand {
     /// Where the pre-training step's time goes: the forward pass with its tape and the loss, the
     /// Adam update alone, and the backward pass as the rest.
     private func breakDownPretraining(_ generator: Generator, _ lightness: Tensor, _ targets: Tensor, step: Double) {
-        let forward = Timing.median(runs: runs) {
-            let output = generator(lightness, training: true)
-            _ = RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targets)
-                + RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targets)
+        func loss() -> Tensor {
+            let (a, b) = TrainingSteps.pretrainingLosses(generator, lightness: lightness, targetsA: targets, targetsB: targets)
+            return a + b
         }
-        let (_, gradients) = valueAndGradients(of: generator) {
-            let output = generator(lightness, training: true)
-            return RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targets)
-                + RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targets)
-        }
+        let forward = Timing.median(runs: runs) { _ = loss() }
+        let (_, gradients) = valueAndGradients(of: generator, loss)
         let adam = Adam(learningRate: 0)
         let update = Timing.median(runs: runs) { adam.update(generator, gradients: gradients) }
         for (part, seconds) in [("forward with tape, loss", forward), ("backward", step - forward - update), ("Adam update", update)] {
