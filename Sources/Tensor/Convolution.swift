@@ -36,27 +36,33 @@ public enum ConvolutionPrecision: String, Sendable, CaseIterable {
 }
 
 extension Tensor {
-    /// Cross-correlation of NHWC `input` with HWIO `filter`, then an optional per-channel `bias` and
-    /// an optional LeakyReLU with slope `leakyReLU`, fused into one kernel (one write of the output):
-    ///   y = act(conv(x, w) + b).  With the constant mask m = (y > 0 ? 1 : α), as for `leakyReLU`:
-    ///   dz = g·m,  ∂x = inputGradient(dz, w),  ∂w = filterGradient(x, dz),  ∂b = Σ over N, H, W of dz.
+    /// Cross-correlation of NHWC `input` with HWIO `filter` (in `groups` groups: `ConvolutionGeometry`),
+    /// then an optional per-channel `bias` and an optional `activation`, fused into one kernel (one
+    /// write of the output): y = act(conv(x, w) + b).  With dz = act′(y)·g (`activationGradient`):
+    ///   ∂x = inputGradient(dz, w),  ∂w = filterGradient(x, dz),  ∂b = Σ over N, H, W of dz.
     public static func conv2d(_ input: Tensor, _ filter: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .same,
-                              leakyReLU alpha: Float? = nil) -> Tensor {
-        let g = ConvolutionGeometry(inputShape: input.shape, filterShape: filter.shape, stride: stride, padding: padding)
-        guard bias != nil || alpha != nil else { return conv2d(input, filter, g) }
+                              groups: Int = 1, activation: Activation? = nil) -> Tensor {
+        let g = ConvolutionGeometry(inputShape: input.shape, filterShape: filter.shape, stride: stride, padding: padding, groups: groups)
+        guard bias != nil || activation != nil else { return conv2d(input, filter, g) }
         precondition(input.shape == g.inputShape && filter.shape == g.filterShape, "conv2d shapes \(input.shape), \(filter.shape) ≠ \(g)")
         if let bias { precondition(bias.shape == [g.outChannels], "conv2d bias shape \(bias.shape) for \(g.outChannels) channels") }
         let out = TensorStorage(count: Shape.count(g.outputShape))
         let inputs = [input, filter] + (bias.map { [$0] } ?? [])
         let cache = reorderedOperandsCache(inputs)
         ConvolutionKernels.forward(g, input: input.storage.pointer, filter: filter.storage.pointer,
-                                   epilogue: ConvolutionEpilogue(hasBias: bias != nil, leakyReLU: alpha), bias: bias?.storage.pointer,
+                                   epilogue: ConvolutionEpilogue(hasBias: bias != nil, activation: activation), bias: bias?.storage.pointer,
                                    output: out.pointer, cache: cache)
-        return record(out, shape: g.outputShape, inputs: inputs, savesOutput: alpha != nil) { dy, y, needed in
-            let dz = if let alpha, let y { dy.leakyReLUGradient(sign: y, alpha: alpha) } else { dy }
+        return record(out, shape: g.outputShape, inputs: inputs, savesOutput: activation != nil) { dy, y, needed in
+            let dz = if let activation, let y { dy.activationGradient(activation, at: y) } else { dy }
             let biasGradient = bias == nil ? [] : [needed[2] ? dz.sum(toShape: [g.outChannels]) : nil]
             return convolutionGradients(input, filter, dz, g, needed: needed, cache: cache) + biasGradient
         }
+    }
+
+    /// `conv2d` followed by LeakyReLU(α), fused.
+    public static func conv2d(_ input: Tensor, _ filter: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .same,
+                              leakyReLU alpha: Float) -> Tensor {
+        conv2d(input, filter, bias: bias, stride: stride, padding: padding, activation: .leakyReLU(alpha))
     }
 
     static func conv2d(_ input: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry) -> Tensor {

@@ -129,19 +129,8 @@ extension Tensor {
     public func leakyReLU(_ alpha: Float) -> Tensor {
         let x = self
         return Tensor.record(mapped { $0 > 0 ? $0 : $0 * alpha }, shape: shape, inputs: [self]) { g, _, _ in
-            [g.leakyReLUGradient(sign: x, alpha: alpha)]
+            [g.activationGradient(.leakyReLU(alpha), at: x)]
         }
-    }
-
-    /// LeakyReLU's backward as an op of its own: g·m with m = (sign > 0 ? 1 : α) read from `sign` (the
-    /// activation's input or output: their signs agree) and held constant. Linear in g, so its
-    /// derivative is itself.
-    func leakyReLUGradient(sign: Tensor, alpha: Float) -> Tensor {
-        precondition(shape == sign.shape, "leakyReLU gradient \(shape) for activation \(sign.shape)")
-        let mask = sign.detached()
-        let out = TensorStorage(count: count)
-        ElementwiseKernels.leakyReLUGradient(storage.pointer, mask.storage.pointer, out.pointer, count, alpha: alpha)
-        return Tensor.record(out, shape: shape, inputs: [self]) { g, _, _ in [g.leakyReLUGradient(sign: mask, alpha: alpha)] }
     }
 
     /// 1 where x > threshold, else 0: a constant (never differentiated), for masks and metrics.

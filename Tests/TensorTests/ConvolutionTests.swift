@@ -37,23 +37,27 @@ import Testing
         }
     }
 
-    /// The fused bias + LeakyReLU epilogue gives the values, gradients and second-order gradients
-    /// of the separate ops (which have their own finite-difference checks).
-    @Test(arguments: [ConvolutionBackend.oneDNN, .im2col], [nil, Float(0.1)])
-    func fusedEpilogueMatchesSeparateOps(backend: ConvolutionBackend, slope: Float?) {
+    /// The fused bias + activation epilogue gives the values, gradients and second-order gradients
+    /// of the separate ops (which have their own finite-difference checks), for dense and depthwise
+    /// convolutions. x is scaled by 3 so that ReLU6's upper bound is reached too.
+    @Test(arguments: [ConvolutionBackend.oneDNN, .im2col], [nil, Activation.leakyReLU(0.1), .relu6])
+    func fusedEpilogueMatchesSeparateOps(backend: ConvolutionBackend, activation: Activation?) {
+        let depthwise = DepthwiseConvolutionTests.cases.map {
+            (input: $0.input, filter: DepthwiseConvolutionTests.filterShape($0), stride: $0.stride, groups: $0.input[3])
+        }
         ConvolutionBackend.$current.withValue(backend) {
-            for (i, c) in Self.cases.enumerated() {
-                let x = GradientCheck.random(c.input, seed: UInt64(80 + i)).requiringGradient()
+            for (i, c) in (Self.cases.map { ($0.input, $0.filter, $0.stride, groups: 1) } + depthwise).enumerated() {
+                let x = (GradientCheck.random(c.input, seed: UInt64(80 + i)) * 3).requiringGradient()
                 let w = GradientCheck.random(c.filter, seed: UInt64(90 + i)).requiringGradient()
                 let b = GradientCheck.random([c.filter[3]], seed: UInt64(100 + i)).requiringGradient()
                 let r = GradientCheck.random(c.input, seed: 7)
                 func run(fused: Bool) -> [Tensor] {
                     let y: Tensor
                     if fused {
-                        y = Tensor.conv2d(x, w, bias: b, stride: c.stride, leakyReLU: slope)
+                        y = Tensor.conv2d(x, w, bias: b, stride: c.stride, groups: c.groups, activation: activation)
                     } else {
-                        let z = Tensor.conv2d(x, w, stride: c.stride) + b
-                        y = slope.map { z.leakyReLU($0) } ?? z
+                        let z = Tensor.conv2d(x, w, stride: c.stride, groups: c.groups) + b
+                        y = activation.map { z.activated($0) } ?? z
                     }
                     let f = (y * GradientCheck.random(y.shape, seed: 99)).sum()
                     let first = gradients(of: f, wrt: [x, w, b], createGraph: true)

@@ -20,6 +20,17 @@ import Testing
         GradientCheck.expectFirstAndSecondOrder({ $0[0].leakyReLU(0.1) * $0[0] }, at: [GradientCheck.awayFromZero([2, 3, 4], seed: 4)])
     }
 
+    /// Values away from both kinks (0 and 6): ±[0.2, 1], and the same shifted to 6 ± [0.2, 1].
+    @Test func relu6() {
+        let near0 = GradientCheck.awayFromZero([2, 3, 4], seed: 9), near6 = GradientCheck.awayFromZero([2, 3, 4], seed: 10) + 6
+        let x = Tensor.concatenate([near0, near6], axis: 0)
+        GradientCheck.expectFirstAndSecondOrder({ $0[0].relu6() * $0[0] }, at: [x])
+    }
+
+    @Test func relu6Values() {
+        #expect(Tensor(shape: [5], values: [-2, 0.5, 5.5, 6, 9]).relu6().scalars == [0, 0.5, 5.5, 6, 6])
+    }
+
     @Test func broadcastingOverChannels() {
         let bias = GradientCheck.random([4], seed: 5)
         GradientCheck.expectFirstAndSecondOrder({ ($0[0] + $0[1]) * $0[1] }, at: [x, bias])

@@ -2,12 +2,12 @@ import Foundation
 import Synchronization
 
 /// What a forward convolution does to its output before returning it: add a per-channel bias, then
-/// optionally LeakyReLU with slope `leakyReLU` below zero. Fusing these saves two passes over the output.
+/// optionally an activation. Fusing these saves two passes over the output.
 struct ConvolutionEpilogue: Hashable, Sendable {
     var hasBias: Bool
-    var leakyReLU: Float?
+    var activation: Activation?
 
-    static let none = ConvolutionEpilogue(hasBias: false, leakyReLU: nil)
+    static let none = ConvolutionEpilogue(hasBias: false, activation: nil)
 }
 
 /// The three passes of a convolution; the forward one with its fused epilogue.
@@ -21,6 +21,7 @@ struct ConvolutionProblem: Hashable, Sendable {
 }
 
 /// Routes each convolution pass to oneDNN, our direct kernels or im2col, by the task's `ConvolutionBackend`.
+/// Depthwise convolutions have no im2col path: `DepthwiseConvolution`'s loops take its place.
 enum ConvolutionKernels {
     /// y = epilogue(conv(x, w)); `bias` must be given exactly when the epilogue has one.
     /// `cache` (see `ReorderedOperands`) lets oneDNN's backward passes reuse the forward pass's
@@ -32,10 +33,14 @@ enum ConvolutionKernels {
         dispatch(.forward(epilogue), g, oneDNN: {
             OneDNNConvolution.forward(g, input: input, filter: filter, epilogue: epilogue, bias: bias, output: output, cache: cache)
         }, im2col: {
-            Im2ColConvolution.forward(g, input: input, filter: filter, output: output)
+            if g.isDepthwise {
+                DepthwiseConvolution.forward(g, input: input, filter: filter, output: output)
+            } else {
+                Im2ColConvolution.forward(g, input: input, filter: filter, output: output)
+            }
             if epilogue != .none {
-                ElementwiseKernels.biasAndLeakyReLU(output, count: Shape.count(g.outputShape), bias: bias, channels: g.outChannels,
-                                                    alpha: epilogue.leakyReLU)
+                ElementwiseKernels.biasAndActivation(output, count: Shape.count(g.outputShape), bias: bias, channels: g.outChannels,
+                                                     activation: epilogue.activation)
             }
         })
     }
@@ -47,7 +52,11 @@ enum ConvolutionKernels {
         }, direct: {
             DirectConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
         }, im2col: {
-            Im2ColConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
+            if g.isDepthwise {
+                DepthwiseConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
+            } else {
+                Im2ColConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
+            }
         })
     }
 
@@ -58,7 +67,11 @@ enum ConvolutionKernels {
         }, direct: {
             DirectConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
         }, im2col: {
-            Im2ColConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
+            if g.isDepthwise {
+                DepthwiseConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
+            } else {
+                Im2ColConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
+            }
         })
     }
 
@@ -143,6 +156,7 @@ enum KernelLog {
         guard isOn else { return }
         let g = problem.geometry
         let shape = "\(g.n)×\(g.h)×\(g.w)×\(g.inChannels)→\(g.outChannels) \(g.kh)×\(g.kw)/\(g.strideH)"
+            + (g.groups > 1 ? " in \(g.groups) groups" : "")
         let timings = candidates.map { "\($0.0) \(String(format: "%.2f", Double($0.1) / 1e6)) ms" }.joined(separator: ", ")
         FileHandle.standardError.write(Data("kernel choice \(problem.pass) \(problem.precision) \(shape): \(timings)\n".utf8))
     }

@@ -12,7 +12,7 @@ enum DirectConvolution {
     /// channels fill 16-wide vectors; the input gradient with one input channel, stride 1 and
     /// padding within the filter.
     static func applies(_ pass: ConvolutionPass, _ g: ConvolutionGeometry) -> Bool {
-        guard isAvailable, g.outChannels % 16 == 0 else { return false }
+        guard isAvailable, g.groups == 1, g.outChannels % 16 == 0 else { return false }
         return switch pass {
         case .forward: false
         case .backwardWeights: true

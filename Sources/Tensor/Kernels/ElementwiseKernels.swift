@@ -77,16 +77,27 @@ enum ElementwiseKernels {
         Parallel.sumOfParts(loop.rowCount, cost: inner, count: outCount, into: out) { rows, partial in accumulate(rows, into: partial) }
     }
 
-    /// In place over a [*, channels] buffer: x ← x + bias[c] (when given), then x ← x > 0 ? x : αx
-    /// (when α is given). The im2col path's version of oneDNN's fused epilogue.
-    static func biasAndLeakyReLU(_ x: UnsafeMutablePointer<Float>, count: Int, bias: UnsafePointer<Float>?, channels: Int, alpha: Float?) {
+    /// In place over a [*, channels] buffer: x ← x + bias[c] (when given), then the activation
+    /// (when given). The im2col path's version of oneDNN's fused epilogue.
+    static func biasAndActivation(_ x: UnsafeMutablePointer<Float>, count: Int, bias: UnsafePointer<Float>?, channels: Int,
+                                  activation: Activation?) {
         Parallel.forEachRange(count / channels, cost: channels) { rows in
             for row in rows {
                 let p = x + row * channels
                 if let bias { for c in 0..<channels { p[c] += bias[c] } }
-                if let alpha { for c in 0..<channels { p[c] = p[c] > 0 ? p[c] : p[c] * alpha } }
+                switch activation {
+                case .leakyReLU(let alpha): for c in 0..<channels { p[c] = p[c] > 0 ? p[c] : p[c] * alpha }
+                case .relu6: for c in 0..<channels { p[c] = min(max(p[c], 0), 6) }
+                case nil: break
+                }
             }
         }
+    }
+
+    /// out[i] = g[i] where 0 < y[i] < 6, else 0: ReLU6's backward, with the mask read from the
+    /// activation's output (or input: both lie strictly inside (0, 6) at the same elements).
+    static func relu6Gradient(_ g: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int) {
+        Parallel.forEachRange(count) { range in for i in range { out[i] = y[i] > 0 && y[i] < 6 ? g[i] : 0 } }
     }
 
     /// out[i] = g[i] where y[i] > 0, else α·g[i]: LeakyReLU's backward, with the mask read from the

@@ -181,7 +181,11 @@ private final class Plan: @unchecked Sendable {
         }
         let sourceDims = [g.n, g.inChannels, g.h, g.w]
         let destinationDims = [g.n, g.outChannels, g.outHeight, g.outWidth]
-        let filterDims = [g.outChannels, g.inChannels, g.kh, g.kw]
+        // Grouped filters are 5-D for oneDNN, (groups, out/groups, in/groups, kh, kw); the engine's
+        // HWIO [kh, kw, in/groups, out] is the same memory as oneDNN's hwigo.
+        let filterDims = g.groups == 1 ? [g.outChannels, g.inChannels, g.kh, g.kw]
+            : [g.groups, g.outChannels / g.groups, g.inChannels / g.groups, g.kh, g.kw]
+        let plainFilterTag = g.groups == 1 ? dnnl_hwio : dnnl_hwigo
         let activationTag = blockedActivations ? dnnl_format_tag_any : dnnl_nhwc
         let outputIndex = switch pass { case .forward: 2; case .backwardData: 0; case .backwardWeights: 1 }
         let inputType = problem.precision == .bf16 ? dnnl_bf16 : dnnl_f32
@@ -252,7 +256,7 @@ private final class Plan: @unchecked Sendable {
         _ = dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &info)
         guard let info, case let name = String(cString: info), !name.hasPrefix("ref") else { return nil }
 
-        let plains = [descriptor(sourceDims, dnnl_nhwc), descriptor(filterDims, dnnl_hwio), descriptor(destinationDims, dnnl_nhwc)]
+        let plains = [descriptor(sourceDims, dnnl_nhwc), descriptor(filterDims, plainFilterTag), descriptor(destinationDims, dnnl_nhwc)]
         var operands: [Operand] = []
         for (index, (query, argument)) in queries.enumerated() {
             guard let preferred = dnnl_primitive_desc_query_md(pd, query, 0)?.pointee,
@@ -362,10 +366,14 @@ private final class Plan: @unchecked Sendable {
 
 extension ConvolutionEpilogue {
     /// Primitive attributes for this epilogue: `base` itself when there is no activation, otherwise a
-    /// new attribute (the caller destroys it) with a user scratchpad and LeakyReLU as an eltwise
-    /// post-op (oneDNN's relu with a negative slope). Nil if oneDNN refuses.
+    /// new attribute (the caller destroys it) with a user scratchpad and the activation as an eltwise
+    /// post-op (LeakyReLU: oneDNN's relu with a negative slope; ReLU6: clip to [0, 6]). Nil if oneDNN refuses.
     fileprivate func attributes(scratchpadUser base: dnnl_primitive_attr_t) -> dnnl_primitive_attr_t? {
-        guard let leakyReLU else { return base }
+        guard let activation else { return base }
+        let (kind, alpha, beta): (dnnl_alg_kind_t, Float, Float) = switch activation {
+        case .leakyReLU(let slope): (dnnl_eltwise_relu, slope, 0)
+        case .relu6: (dnnl_eltwise_clip, 0, 6)
+        }
         var attributes: dnnl_primitive_attr_t?
         var postOps: dnnl_post_ops_t?
         guard dnnl_primitive_attr_create(&attributes) == dnnl_success, let attributes else { return nil }
@@ -375,7 +383,7 @@ extension ConvolutionEpilogue {
             return nil
         }
         defer { dnnl_post_ops_destroy(postOps) }
-        guard dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, leakyReLU, 0) == dnnl_success,
+        guard dnnl_post_ops_append_eltwise(postOps, 1, kind, alpha, beta) == dnnl_success,
               dnnl_primitive_attr_set_post_ops(attributes, postOps) == dnnl_success else {
             dnnl_primitive_attr_destroy(attributes)
             return nil
