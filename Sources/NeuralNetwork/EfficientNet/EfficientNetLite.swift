@@ -1,0 +1,156 @@
+import Foundation
+import Tensor
+
+/// EfficientNet-Lite (Tan & Le 2019; the "Lite" variants drop squeeze-excitation and use ReLU6),
+/// built from ImageNet-trained weights converted by `scripts/install-pretrained.sh`: a 3×3 stride-2
+/// stem, MBConv blocks in seven stages, a 1×1 head to 1280 channels, global average pooling and a
+/// 1000-way classifier. The architecture is read off the weights (blocks, channels, kernel sizes,
+/// expansion); only the stage strides are fixed by the design.
+///
+/// Input: NHWC, normalised as `normalized(_:)` does; three channels (RGB) or, with `greyInput`,
+/// one, through a stem whose filter is the sum of the RGB filters — exact for grey photos, whose
+/// three channels are equal.
+public final class EfficientNetLite: ParameterGroup, @unchecked Sendable {
+    public enum Variant: String, CaseIterable, Sendable {
+        case lite0, lite1, lite2
+
+        /// The resolution it was trained at (the TF original's table).
+        public var resolution: Int {
+            switch self {
+            case .lite0: 224
+            case .lite1: 240
+            case .lite2: 260
+            }
+        }
+
+        /// The converted weights' file name.
+        public var fileName: String { "efficientnet-\(rawValue).safetensors" }
+    }
+
+    public let stem: ConvBatchNorm
+    public let blocks: [MBConvBlock]
+    public let head: ConvBatchNorm
+    public let classifier: Dense
+
+    /// Stride of the first block of each of the seven stages (MBConv1 k3 → MBConv6 k3 s2 → …).
+    static let stageStrides = [1, 2, 2, 2, 1, 2, 1]
+
+    /// Builds the network from converted weights (PyTorch names, engine layouts: HWIO filters,
+    /// [in, out] classifier); `path` labels errors.
+    public init(weights: [String: Tensor], path: String, greyInput: Bool = false) throws(CheckpointError) {
+        func tensor(_ name: String) throws(CheckpointError) -> Tensor {
+            guard let t = weights[name] else { throw .mismatch(path: path, reason: "no tensor \(name)") }
+            return t
+        }
+        func unit(_ conv: String, _ bn: String, stride: Int = 1, depthwise: Bool = false, activation: Activation?,
+                  transformingWeight transform: (Tensor) -> Tensor = { $0 }) throws(CheckpointError) -> ConvBatchNorm {
+            let w = transform(try tensor("\(conv).weight"))
+            guard w.rank == 4 else { throw .mismatch(path: path, reason: "\(conv).weight has shape \(w.shape), not HWIO") }
+            let layer = ConvBatchNorm(weight: w, stride: stride, groups: depthwise ? w.shape[3] : 1, activation: activation)
+            for (suffix, parameter) in [("weight", layer.norm.gamma), ("bias", layer.norm.beta),
+                                        ("running_mean", layer.norm.movingMean), ("running_var", layer.norm.movingVariance)] {
+                let value = try tensor("\(bn).\(suffix)")
+                guard value.shape == parameter.value.shape else {
+                    throw .mismatch(path: path, reason: "\(bn).\(suffix) has shape \(value.shape), expected \(parameter.value.shape)")
+                }
+                parameter.assign(value)
+            }
+            return layer
+        }
+
+        stem = try unit("_conv_stem", "_bn0", stride: 2, activation: .relu6) {
+            greyInput ? $0.sum(axes: [2], keepingDimensions: true) : $0
+        }
+
+        // Blocks are numbered consecutively; a stage is a run of blocks with the same output width.
+        var blocks: [MBConvBlock] = []
+        var stage = -1
+        var previousOut = -1
+        while weights["_blocks.\(blocks.count)._depthwise_conv.weight"] != nil {
+            let name = "_blocks.\(blocks.count)"
+            let outChannels = try tensor("\(name)._project_conv.weight").shape.last ?? 0
+            if outChannels != previousOut { stage += 1 }
+            guard stage < Self.stageStrides.count else {
+                throw .mismatch(path: path, reason: "more than \(Self.stageStrides.count) stages at \(name)")
+            }
+            let stride = outChannels != previousOut ? Self.stageStrides[stage] : 1
+            previousOut = outChannels
+            let expand = weights["\(name)._expand_conv.weight"] == nil ? nil : try unit("\(name)._expand_conv", "\(name)._bn0", activation: .relu6)
+            blocks.append(MBConvBlock(
+                expand: expand,
+                depthwise: try unit("\(name)._depthwise_conv", "\(name)._bn1", stride: stride, depthwise: true, activation: .relu6),
+                project: try unit("\(name)._project_conv", "\(name)._bn2", activation: nil)))
+        }
+        guard stage == Self.stageStrides.count - 1 else {
+            throw .mismatch(path: path, reason: "\(blocks.count) blocks in \(stage + 1) stages; EfficientNet has 7")
+        }
+        self.blocks = blocks
+        head = try unit("_conv_head", "_bn1", activation: .relu6)
+
+        let fcWeight = try tensor("_fc.weight"), fcBias = try tensor("_fc.bias")
+        guard fcWeight.rank == 2, fcWeight.shape[0] == head.weight.value.shape[3], fcBias.shape == [fcWeight.shape[1]] else {
+            throw .mismatch(path: path, reason: "_fc.weight \(fcWeight.shape) / _fc.bias \(fcBias.shape) do not fit the head")
+        }
+        var random = TensorRandom(seed: 0)
+        classifier = Dense(fcWeight.shape[0], fcWeight.shape[1], using: &random)
+        classifier.weight.assign(fcWeight)
+        classifier.bias.assign(fcBias)
+    }
+
+    /// Loads `variant` from the pretrained-weights folder (`PretrainedWeights.directory`).
+    public convenience init(_ variant: Variant, greyInput: Bool = false, directory: String? = nil) throws(CheckpointError) {
+        let path = (directory ?? PretrainedWeights.directory) + "/" + variant.fileName
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw .fileNotFound(path: path + " (run scripts/install-pretrained.sh, or set \(PretrainedWeights.environmentVariable))")
+        }
+        try self.init(weights: SafeTensors.read(path: path).tensors, path: path, greyInput: greyInput)
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        parameters(of: stem, prefix: "stem")
+            + blocks.enumerated().flatMap { parameters(of: $0.element, prefix: "blocks.\($0.offset)") }
+            + parameters(of: head, prefix: "head") + parameters(of: classifier, prefix: "classifier")
+    }
+
+    /// The input normalisation the weights were trained with: (x − 127) / 128 on 0–255 values.
+    public static func normalized(_ pixels255: Tensor) -> Tensor { (pixels255 - 127) * (1 / 128) }
+
+    /// The output of the last block at each resolution: strides 2, 4, 8, 16 and 32 (the skip
+    /// connections of a U-Net decoder), for input sides that are multiples of 32.
+    public func features(_ x: Tensor, training: Bool = false) -> [Tensor] {
+        var y = stem(x, training: training)
+        var features: [Tensor] = []
+        for (index, block) in blocks.enumerated() {
+            y = block(y, training: training)
+            let last = index == blocks.count - 1
+            if last || blocks[index + 1].stride > 1 { features.append(y) }
+        }
+        return features
+    }
+
+    /// ImageNet logits [N, 1000]: head, global average pooling, classifier.
+    public func logits(_ x: Tensor, training: Bool = false) -> Tensor {
+        guard let top = features(x, training: training).last else { preconditionFailure("EfficientNet without blocks") }
+        let pooled = head(top, training: training).mean(axes: [1, 2])
+        return classifier(pooled, training: training)
+    }
+
+    /// Freezes (or unfreezes) the parameters of blocks `range` (indices into `blocks`).
+    public func setFrozen(_ frozen: Bool, blocks range: Range<Int>) {
+        for block in blocks[range] { for (_, parameter) in block.namedParameters { parameter.isFrozen = frozen } }
+    }
+
+    /// Freezes (or unfreezes) everything: stem, blocks, head and classifier.
+    public func setFrozen(_ frozen: Bool) {
+        for (_, parameter) in namedParameters { parameter.isFrozen = frozen }
+    }
+
+    /// Every convolution unit, stem first, head last.
+    public var units: [ConvBatchNorm] { [stem] + blocks.flatMap(\.units) + [head] }
+
+    /// Whether BatchNorm uses batch statistics in training (`ConvBatchNorm.usesBatchStatistics`) throughout.
+    public var usesBatchStatistics: Bool {
+        get { units.allSatisfy(\.usesBatchStatistics) }
+        set { for unit in units { unit.usesBatchStatistics = newValue } }
+    }
+}
