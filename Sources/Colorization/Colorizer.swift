@@ -9,7 +9,7 @@ import Tensor
 /// outside the sRGB gamut lose chroma rather than lightness).
 /// Alpha passes through untouched.
 public final class Colorizer: @unchecked Sendable {
-    public let generator: Generator
+    public let generator: any ColorizationNetwork
     public let metadata: ModelFile.Metadata
 
     public init(modelPath: String) throws(CheckpointError) {
@@ -36,7 +36,7 @@ public final class Colorizer: @unchecked Sendable {
     }
 
     /// The generator's a/b estimate [N, H, W, 2] (Lab/100) for L/100 [N, H, W, 1], in inference mode.
-    public static func predictAB(_ generator: Generator, _ lightness: Tensor, temperature: Double? = nil) -> Tensor {
+    public static func predictAB(_ generator: any ColorizationNetwork, _ lightness: Tensor, temperature: Double? = nil) -> Tensor {
         withoutGradients {
             let output = generator(lightness, training: false)
             return Tensor.concatenate([generator.colorEstimate(output.logitsA, temperature: temperature),

@@ -11,8 +11,17 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     public var temperature: Double
     /// Whether the generator also has the seed's tanh regression heads (the seed never trains them).
     public var includeTanhHeads: Bool
+    /// Which generator family (files written before there was a choice hold the seed's).
+    public var architecture: Architecture
 
-    public init(size: Int = 128, widthMultiplier: Double = 1, bins: Int = 16, temperature: Double = 0.38, includeTanhHeads: Bool = false) {
+    /// The generator families: the seed's U-Net trained from scratch, or a U-Net decoder on an
+    /// ImageNet-pretrained EfficientNet-Lite encoder.
+    public enum Architecture: String, Codable, Sendable, CaseIterable {
+        case seed, lite0, lite2
+    }
+
+    public init(size: Int = 128, widthMultiplier: Double = 1, bins: Int = 16, temperature: Double = 0.38,
+                includeTanhHeads: Bool = false, architecture: Architecture = .seed) {
         precondition(size > 0 && size % 64 == 0, "size must be a positive multiple of 64, got \(size)")
         precondition(widthMultiplier > 0 && bins >= 2 && temperature > 0, "bad model configuration")
         self.size = size
@@ -20,6 +29,18 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         self.bins = bins
         self.temperature = temperature
         self.includeTanhHeads = includeTanhHeads
+        self.architecture = architecture
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            size: try values.decode(Int.self, forKey: .size),
+            widthMultiplier: try values.decode(Double.self, forKey: .widthMultiplier),
+            bins: try values.decode(Int.self, forKey: .bins),
+            temperature: try values.decode(Double.self, forKey: .temperature),
+            includeTanhHeads: try values.decode(Bool.self, forKey: .includeTanhHeads),
+            architecture: try values.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .seed)
     }
 
     /// A seed channel count scaled by the width multiplier (at least 1).

@@ -12,7 +12,7 @@ public enum ModelFile {
         public var stage: String
     }
 
-    public static func save(_ generator: Generator, magicWeights: MagicWeights?, step: Int, stage: String,
+    public static func save(_ generator: any ColorizationNetwork, magicWeights: MagicWeights?, step: Int, stage: String,
                             to path: String) throws(CheckpointError) {
         var metadata = ["format": "colorize-generator-1", "step": String(step), "stage": stage,
                         "configuration": json(generator.configuration)]
@@ -26,12 +26,37 @@ public enum ModelFile {
         return try parse(contents.metadata, path: path)
     }
 
-    /// A generator built from the file's configuration and loaded with its weights.
-    public static func loadGenerator(from path: String) throws(CheckpointError) -> (Generator, Metadata) {
-        let info = try metadata(at: path)
-        let generator = Generator(info.configuration)
+    /// A generator built from the file's configuration and loaded with its weights. A pretrained-
+    /// encoder model's file holds its encoder too, so it needs no pretrained weights installed.
+    public static func loadGenerator(from path: String) throws(CheckpointError) -> (any ColorizationNetwork, Metadata) {
+        let contents = try SafeTensors.read(path: path)
+        let info = try parse(contents.metadata, path: path)
+        let generator: any ColorizationNetwork
+        switch info.configuration.architecture {
+        case .seed:
+            generator = Generator(info.configuration)
+        case .lite0, .lite2:
+            let encoder = try EfficientNetLite(
+                weights: contents.tensors, path: path, names: .engine(prefix: "encoder."), includeClassifier: false)
+            generator = PretrainedGenerator(info.configuration, encoder: encoder)
+        }
         try Checkpoint.load(generator, from: path)
         return (generator, info)
+    }
+
+    /// A new, untrained generator of the configuration's architecture; a pretrained-encoder one
+    /// starts from the ImageNet weights that `scripts/install-pretrained.sh` installs.
+    public static func newGenerator(_ configuration: ModelConfiguration, seed: UInt64) throws(CheckpointError)
+        -> any ColorizationNetwork
+    {
+        switch configuration.architecture {
+        case .seed:
+            return Generator(configuration, seed: seed)
+        case .lite0, .lite2:
+            let variant: EfficientNetLite.Variant = configuration.architecture == .lite0 ? .lite0 : .lite2
+            let encoder = try EfficientNetLite(variant, greyInput: true, includeClassifier: false)
+            return PretrainedGenerator(configuration, encoder: encoder, seed: seed)
+        }
     }
 
     static func parse(_ metadata: [String: String], path: String) throws(CheckpointError) -> Metadata {

@@ -24,6 +24,12 @@ public final class Pretrainer {
         public var workers = 2
         /// The number format of the convolutions' multiply-adds (bf16 roughly halves a step's time).
         public var precision = ConvolutionPrecision.fp32
+        /// A pretrained encoder's schedule, in the seed's "adiabatic" spirit: the decoder alone for
+        /// `encoderFrozenSteps`, then one more encoder layer unfrozen, from the top down, every
+        /// `unfreezeEvery` steps (0: all at once), trained at `encoderLearningRateScale` × the rate.
+        public var encoderFrozenSteps = 0
+        public var unfreezeEvery = 0
+        public var encoderLearningRateScale: Float = 0.1
 
         public init(data: String, runDirectory: String, configuration: ModelConfiguration, steps: Int) {
             self.data = data
@@ -61,7 +67,7 @@ public final class Pretrainer {
         var configuration = options.configuration
         var startStep = 0
         var magicWeights: MagicWeights
-        let generator: Generator
+        let generator: any ColorizationNetwork
         let adam = Adam(learningRate: options.learningRate)
         if options.resume, fileManager.fileExists(atPath: checkpointPath) {
             let (loaded, metadata) = try ModelFile.loadGenerator(from: checkpointPath)
@@ -74,7 +80,7 @@ public final class Pretrainer {
             print("resuming \(checkpointPath) at step \(startStep)")
         } else {
             if options.resume { print("no checkpoint in \(options.runDirectory) yet: starting from scratch") }
-            generator = Generator(configuration, seed: options.seed)
+            generator = try ModelFile.newGenerator(configuration, seed: options.seed)
             if let path = options.magicWeightsPath {
                 magicWeights = try MagicWeights.read(path: path)
             } else {
@@ -108,12 +114,16 @@ public final class Pretrainer {
             try ImageCodec.write(SampleSheet.preview(generator, preview), to: (samplesDirectory as NSString).appendingPathComponent(String(format: "step-%06d.png", step)))
         }
 
+        adam.learningRateScales = [("encoder.", options.encoderLearningRateScale)]
         var step = startStep
         var window = (lossA: 0.0, lossB: 0.0, images: 0, seconds: 0.0, wait: loader.waitSeconds)
         let shape = { (batch: TrainingBatch) in [batch.count, configuration.size, configuration.size, configuration.bins] }
         while step < options.steps && !monitor.wasInterrupted {
             let started = Date()
             guard let batch = loader.next() else { throw Failure.noUsablePhotos(options.data) }
+            if let pretrained = generator as? PretrainedGenerator {
+                pretrained.freeze(firstLayers: frozenEncoderLayers(atStep: step, of: pretrained.encoderLayerCount))
+            }
             let targetsA = RebalancedCrossEntropy.targets(bins: batch.binsA, shape: shape(batch), scale: magicWeights.targetScaleA)
             let targetsB = RebalancedCrossEntropy.targets(bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
             let losses = TrainingSteps.pretrain(generator, lightness: batch.lightness, targetsA: targetsA, targetsB: targetsB,
@@ -138,5 +148,12 @@ public final class Pretrainer {
         try save(step)
         monitor.note("saved \(checkpointPath) at step \(step)\(monitor.wasInterrupted ? " (interrupted)" : "")")
         return step
+    }
+
+    /// How many of the encoder's layers (stem first) stay frozen at `step` under the schedule.
+    func frozenEncoderLayers(atStep step: Int, of count: Int) -> Int {
+        guard step >= options.encoderFrozenSteps else { return count }
+        guard options.unfreezeEvery > 0 else { return 0 }
+        return max(0, count - 1 - (step - options.encoderFrozenSteps) / options.unfreezeEvery)
     }
 }

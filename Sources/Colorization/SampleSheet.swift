@@ -21,7 +21,7 @@ public enum SampleSheet {
     }
 
     /// The training-time sheet: the generator's colorization of a fixed batch beside its grey and original.
-    public static func preview(_ generator: Generator, _ batch: TrainingBatch) -> Image {
+    public static func preview(_ generator: any ColorizationNetwork, _ batch: TrainingBatch) -> Image {
         compose(rows(original: batch.lab, predictedAB: Colorizer.predictAB(generator, batch.lightness)))
     }
 

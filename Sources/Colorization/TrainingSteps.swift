@@ -7,7 +7,7 @@ public enum TrainingSteps {
     /// Pre-training: class-rebalanced cross-entropy on both heads, generator in training mode
     /// (batch statistics). Returns the two heads' losses.
     @discardableResult
-    public static func pretrain(_ generator: Generator, lightness: Tensor, targetsA: Tensor, targetsB: Tensor,
+    public static func pretrain(_ generator: any ColorizationNetwork, lightness: Tensor, targetsA: Tensor, targetsB: Tensor,
                                 optimizer: Adam) -> (a: Float, b: Float) {
         var lossA = Tensor(0), lossB = Tensor(0)
         let (_, grads) = valueAndGradients(of: generator) {
@@ -20,7 +20,7 @@ public enum TrainingSteps {
 
     /// The pre-training objective's two terms: each head's rebalanced cross-entropy, the generator
     /// in training mode.
-    public static func pretrainingLosses(_ generator: Generator, lightness: Tensor, targetsA: Tensor,
+    public static func pretrainingLosses(_ generator: any ColorizationNetwork, lightness: Tensor, targetsA: Tensor,
                                          targetsB: Tensor) -> (a: Tensor, b: Tensor) {
         let output = generator(lightness, training: true)
         return (RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA),
@@ -31,7 +31,7 @@ public enum TrainingSteps {
     /// of `lab`; the generator runs without a tape, so it is fixed), WGAN-GP loss with the exact
     /// penalty at interpolates mixed by `epsilon` [N, 1, 1, 1].
     @discardableResult
-    public static func critic(_ critic: Critic, generator: Generator, lab: Tensor, lightness: Tensor, epsilon: Tensor,
+    public static func critic(_ critic: Critic, generator: any ColorizationNetwork, lab: Tensor, lightness: Tensor, epsilon: Tensor,
                               lambda: Float, optimizer: Adam) -> GradientPenalty.CriticObjective {
         let fake = Tensor.concatenate([lightness, Colorizer.predictAB(generator, lightness)], axis: 3)
         var objective: GradientPenalty.CriticObjective?
@@ -49,7 +49,7 @@ public enum TrainingSteps {
     /// differentiated), plus `anchorWeight` × the rebalanced cross-entropy to the true colours so
     /// they stay anchored to the pre-trained distribution. BatchNorm uses its running statistics.
     @discardableResult
-    public static func generator(_ generator: Generator, critic: Critic, lightness: Tensor, targetsA: Tensor, targetsB: Tensor,
+    public static func generator(_ generator: any ColorizationNetwork, critic: Critic, lightness: Tensor, targetsA: Tensor, targetsB: Tensor,
                                  anchorWeight: Float, optimizer: Adam) -> Float {
         let (loss, grads) = valueAndGradients(of: generator) {
             let output = generator(lightness, training: false)

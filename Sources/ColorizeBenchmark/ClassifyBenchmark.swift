@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Colorization
+import Foundation
 import Imaging
 import NeuralNetwork
 import Tensor

@@ -41,7 +41,9 @@ struct EncoderBenchmark: ParsableCommand {
                 print("\n\(variant) encoder to stride 32, \(batch)×\(size)×\(size)×1, \(precision), median of \(runs):")
                 let forward = Timing.median(runs: runs) { _ = network.features(x) }
                 let projection = network.features(x).map { Tensor.uniform($0.shape, using: &random) }
-                let parameters = network.namedParameters.filter { $0.parameter.requiresGradient }.map { $0.parameter.value }
+                let parameters = network.namedParameters.filter { $0.parameter.requiresGradient }.map {
+                    $0.parameter.value
+                }
                 let training = Timing.median(runs: runs) {
                     let features = network.features(x, training: true)
                     let loss = zip(features, projection).map { ($0 * $1).sum() }.reduce(Tensor(0), +)
@@ -73,8 +75,9 @@ struct EncoderBenchmark: ParsableCommand {
         print("kind          pass              time      throughput")
         for unit in network.units.dropLast() {
             let w = unit.weight.value
-            let g = ConvolutionGeometry(inputShape: [batch, side, side, w.shape[2] * unit.groups], filterShape: w.shape,
-                                        stride: unit.stride, padding: .same, groups: unit.groups)
+            let g = ConvolutionGeometry(
+                inputShape: [batch, side, side, w.shape[2] * unit.groups], filterShape: w.shape,
+                stride: unit.stride, padding: .same, groups: unit.groups)
             side = g.outHeight
             guard g.kh == 1 || g.isDepthwise else { continue }
             let input = Tensor.uniform(g.inputShape, using: &random), dy = Tensor.uniform(g.outputShape, using: &random)
@@ -94,13 +97,18 @@ struct EncoderBenchmark: ParsableCommand {
         }
         for (pass, name) in ["forward", "input-gradient", "filter-gradient"].enumerated() {
             let gbs = depthwise[3] / depthwise[pass] / 1e9
-            print("depthwise     " + name.padding(toLength: 16, withPad: " ", startingAt: 0) + Timing.milliseconds(depthwise[pass])
-                  + String(format: "  %6.1f GB/s (%3.0f%% of streaming)", gbs, 100 * gbs / streaming))
+            print(
+                "depthwise     " + name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                    + Timing.milliseconds(depthwise[pass])
+                    + String(format: "  %6.1f GB/s (%3.0f%% of streaming)", gbs, 100 * gbs / streaming))
         }
         for (pass, name) in ["forward", "input-gradient", "filter-gradient"].enumerated() {
             let flops = pointwise[3] / pointwise[pass]
-            print("1×1           " + name.padding(toLength: 16, withPad: " ", startingAt: 0) + Timing.milliseconds(pointwise[pass])
-                  + "  \(Timing.gflops(pointwise[3], pointwise[pass]))" + String(format: " (%3.0f%% of fp32 peak)", 100 * flops / peak))
+            print(
+                "1×1           " + name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                    + Timing.milliseconds(pointwise[pass])
+                    + "  \(Timing.gflops(pointwise[3], pointwise[pass]))"
+                    + String(format: " (%3.0f%% of fp32 peak)", 100 * flops / peak))
         }
     }
 }

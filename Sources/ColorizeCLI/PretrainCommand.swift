@@ -23,8 +23,20 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Training image size (multiple of 64).")
     var size = 128
 
-    @Option(help: "Width multiplier of every layer (1.0 = the seed's 19.2 M-parameter model).")
+    @Option(help: "Generator family: seed (the seed's U-Net from scratch), lite0 or lite2 (a U-Net decoder on the ImageNet-pretrained EfficientNet-Lite encoder; needs scripts/install-pretrained.sh).")
+    var architecture: ModelConfiguration.Architecture = .seed
+
+    @Option(help: "Width multiplier of every layer (1.0 = the seed's 19.2 M-parameter model); of the decoder only for lite0/lite2.")
     var width = 0.5
+
+    @Option(help: "Pretrained encoder: steps that train the decoder alone first.")
+    var encoderFrozenSteps = 0
+
+    @Option(help: "Pretrained encoder: steps between unfreezing one more encoder layer, top down (0: all at once).")
+    var unfreezeEvery = 0
+
+    @Option(help: "Pretrained encoder: its learning rate as a fraction of --lr.")
+    var encoderLrScale: Float = 0.1
 
     @Option(help: "Batch size (the seed used 6).")
     var batch = 6
@@ -64,13 +76,20 @@ struct PretrainCommand: ParsableCommand {
         guard width > 0 && batch > 0 && lr > 0 else { throw ValidationError("--width, --batch and --lr must be positive") }
         guard (steps == nil) != (epochs == nil) else { throw ValidationError("give exactly one of --steps and --epochs") }
         guard checkpointEvery > 0 && logEvery > 0 else { throw ValidationError("intervals must be positive") }
+        guard encoderFrozenSteps >= 0 && unfreezeEvery >= 0 && encoderLrScale > 0 else {
+            throw ValidationError("--encoder-frozen-steps and --unfreeze-every must be ≥ 0, --encoder-lr-scale positive")
+        }
     }
 
     func run() throws {
         let photos = try PhotoFolder(data)
         let total = steps ?? max(1, (epochs ?? 1) * photos.paths.count / batch)
         var options = Pretrainer.Options(data: data, runDirectory: out,
-                                         configuration: ModelConfiguration(size: size, widthMultiplier: width), steps: total)
+                                         configuration: ModelConfiguration(size: size, widthMultiplier: width, architecture: architecture),
+                                         steps: total)
+        options.encoderFrozenSteps = encoderFrozenSteps
+        options.unfreezeEvery = unfreezeEvery
+        options.encoderLearningRateScale = encoderLrScale
         options.batchSize = batch
         options.learningRate = lr
         options.checkpointEvery = checkpointEvery

@@ -11,6 +11,9 @@ public final class Adam: @unchecked Sendable {
     public let beta2: Float
     /// Keras' default 1e-7 (the seed raised Keras' global epsilon to 1e-4; we keep the optimizer's own).
     public let epsilon: Float
+    /// Per-name-prefix factors on the learning rate (e.g. ["encoder.": 0.1], so a pretrained
+    /// encoder is fine-tuned more gently than a new decoder); the first matching prefix applies.
+    public var learningRateScales: [(prefix: String, scale: Float)] = []
     public private(set) var step = 0
     private(set) var moments: [String: (m: [Float], v: [Float])] = [:]
 
@@ -29,6 +32,7 @@ public final class Adam: @unchecked Sendable {
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         for (name, parameter) in group.namedParameters where parameter.requiresGradient {
             guard let gradient = gradients[name] else { continue }
+            let rate = rate * (learningRateScales.first { name.hasPrefix($0.prefix) }?.scale ?? 1)
             precondition(gradient.shape == parameter.value.shape, "gradient \(gradient.shape) for \(name) \(parameter.value.shape)")
             var state = moments.removeValue(forKey: name)
                 ?? ([Float](repeating: 0, count: gradient.count), [Float](repeating: 0, count: gradient.count))

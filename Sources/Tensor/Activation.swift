@@ -33,10 +33,13 @@ extension Tensor {
         let out = TensorStorage(count: count)
         switch activation {
         case .leakyReLU(let alpha):
-            ElementwiseKernels.leakyReLUGradient(storage.pointer, mask.storage.pointer, out.pointer, count, alpha: alpha)
+            ElementwiseKernels.leakyReLUGradient(
+                storage.pointer, mask.storage.pointer, out.pointer, count, alpha: alpha)
         case .relu6:
             ElementwiseKernels.relu6Gradient(storage.pointer, mask.storage.pointer, out.pointer, count)
         }
-        return Tensor.record(out, shape: shape, inputs: [self]) { g, _, _ in [g.activationGradient(activation, at: mask)] }
+        return Tensor.record(out, shape: shape, inputs: [self]) { g, _, _ in
+            [g.activationGradient(activation, at: mask)]
+        }
     }
 }

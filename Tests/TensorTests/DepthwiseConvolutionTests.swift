@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensor
 
 /// Depthwise convolution (groups = channels): oneDNN's grouped kernels and our reference loops,
@@ -16,7 +17,9 @@ import Testing
         ([1, 9, 9, 16], 5, 2),
     ]
 
-    static func filterShape(_ c: (input: [Int], kernel: Int, stride: Int)) -> [Int] { [c.kernel, c.kernel, 1, c.input[3]] }
+    static func filterShape(_ c: (input: [Int], kernel: Int, stride: Int)) -> [Int] {
+        [c.kernel, c.kernel, 1, c.input[3]]
+    }
 
     @Test(arguments: [ConvolutionBackend.oneDNN, .im2col])
     func depthwiseGradients(backend: ConvolutionBackend) {
@@ -34,13 +37,16 @@ import Testing
     func depthwiseGradientOpsAreDifferentiable(backend: ConvolutionBackend) {
         ConvolutionBackend.$current.withValue(backend) {
             for (i, c) in Self.cases.enumerated() {
-                let g = ConvolutionGeometry(inputShape: c.input, filterShape: Self.filterShape(c), stride: c.stride,
-                                            padding: .same, groups: c.input[3])
+                let g = ConvolutionGeometry(
+                    inputShape: c.input, filterShape: Self.filterShape(c), stride: c.stride,
+                    padding: .same, groups: c.input[3])
                 let x = GradientCheck.random(g.inputShape, seed: UInt64(220 + i))
                 let w = GradientCheck.random(g.filterShape, seed: UInt64(230 + i))
                 let dy = GradientCheck.random(g.outputShape, seed: UInt64(240 + i))
-                GradientCheck.expectFirstAndSecondOrder({ Tensor.convInputGradient($0[0], $0[1], g).squared() }, at: [dy, w])
-                GradientCheck.expectFirstAndSecondOrder({ Tensor.convFilterGradient($0[0], $0[1], g).squared() }, at: [x, dy])
+                GradientCheck.expectFirstAndSecondOrder(
+                    { Tensor.convInputGradient($0[0], $0[1], g).squared() }, at: [dy, w])
+                GradientCheck.expectFirstAndSecondOrder(
+                    { Tensor.convFilterGradient($0[0], $0[1], g).squared() }, at: [x, dy])
             }
         }
     }
@@ -50,29 +56,39 @@ import Testing
     func matchesDenseBlockDiagonalConvolution(backend: ConvolutionBackend) {
         for c in Self.cases {
             let channels = c.input[3]
-            let g = ConvolutionGeometry(inputShape: c.input, filterShape: Self.filterShape(c), stride: c.stride,
-                                        padding: .same, groups: channels)
-            let dense = ConvolutionGeometry(inputShape: c.input, filterShape: [c.kernel, c.kernel, channels, channels],
-                                            stride: c.stride, padding: .same)
+            let g = ConvolutionGeometry(
+                inputShape: c.input, filterShape: Self.filterShape(c), stride: c.stride,
+                padding: .same, groups: channels)
+            let dense = ConvolutionGeometry(
+                inputShape: c.input, filterShape: [c.kernel, c.kernel, channels, channels],
+                stride: c.stride, padding: .same)
             let x = GradientCheck.random(g.inputShape, seed: 1), w = GradientCheck.random(g.filterShape, seed: 2)
             let dy = GradientCheck.random(g.outputShape, seed: 3)
-            let wDense = Tensor(shape: dense.filterShape, values: (0..<Shape.count(dense.filterShape)).map { index in
-                let (tap, rest) = index.quotientAndRemainder(dividingBy: channels * channels)
-                let (input, output) = rest.quotientAndRemainder(dividingBy: channels)
-                return input == output ? w.scalars[tap * channels + input] : 0
-            })
+            let wDense = Tensor(
+                shape: dense.filterShape,
+                values: (0..<Shape.count(dense.filterShape)).map { index in
+                    let (tap, rest) = index.quotientAndRemainder(dividingBy: channels * channels)
+                    let (input, output) = rest.quotientAndRemainder(dividingBy: channels)
+                    return input == output ? w.scalars[tap * channels + input] : 0
+                })
             let depthwise = ConvolutionBackend.$current.withValue(backend) {
                 [Tensor.conv2d(x, w, g), Tensor.convInputGradient(dy, w, g), Tensor.convFilterGradient(x, dy, g)]
             }
             let reference = ConvolutionBackend.$current.withValue(.im2col) {
                 [Tensor.conv2d(x, wDense, dense), Tensor.convInputGradient(dy, wDense, dense)]
             }
-            let denseFilterGradient = ConvolutionBackend.$current.withValue(.im2col) { Tensor.convFilterGradient(x, dy, dense) }
-            let diagonal = Tensor(shape: g.filterShape, values: (0..<Shape.count(g.filterShape)).map { index in
-                let (tap, channel) = index.quotientAndRemainder(dividingBy: channels)
-                return denseFilterGradient.scalars[(tap * channels + channel) * channels + channel]
-            })
-            for (pass, (a, b)) in zip(["forward", "input-gradient", "filter-gradient"], zip(depthwise, reference + [diagonal])) {
+            let denseFilterGradient = ConvolutionBackend.$current.withValue(.im2col) {
+                Tensor.convFilterGradient(x, dy, dense)
+            }
+            let diagonal = Tensor(
+                shape: g.filterShape,
+                values: (0..<Shape.count(g.filterShape)).map { index in
+                    let (tap, channel) = index.quotientAndRemainder(dividingBy: channels)
+                    return denseFilterGradient.scalars[(tap * channels + channel) * channels + channel]
+                })
+            for (pass, (a, b)) in zip(
+                ["forward", "input-gradient", "filter-gradient"], zip(depthwise, reference + [diagonal]))
+            {
                 let worst = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
                 #expect(a.shape == b.shape && worst <= 1e-5, "\(g) \(pass): max difference \(worst)")
             }
@@ -88,22 +104,31 @@ import Testing
         ]
         ConvolutionPrecision.$current.withValue(precision) {
             for c in shapes {
-                let g = ConvolutionGeometry(inputShape: c.input, filterShape: Self.filterShape(c), stride: c.stride,
-                                            padding: .same, groups: c.input[3])
+                let g = ConvolutionGeometry(
+                    inputShape: c.input, filterShape: Self.filterShape(c), stride: c.stride,
+                    padding: .same, groups: c.input[3])
                 let s = ScratchOperands(g)
                 let (x, w, y) = (s.input.pointer, s.filter.pointer, s.output.pointer)
-                #expect(OneDNNConvolution.forward(g, input: x, filter: w, epilogue: .none, bias: nil, output: y), "\(g) forward")
-                #expect(OneDNNConvolution.backwardData(g, outputGradient: y, filter: w, inputGradient: x), "\(g) backward-data")
-                #expect(OneDNNConvolution.backwardWeights(g, input: x, outputGradient: y, filterGradient: w), "\(g) backward-weights")
+                #expect(
+                    OneDNNConvolution.forward(g, input: x, filter: w, epilogue: .none, bias: nil, output: y),
+                    "\(g) forward")
+                #expect(
+                    OneDNNConvolution.backwardData(g, outputGradient: y, filter: w, inputGradient: x),
+                    "\(g) backward-data")
+                #expect(
+                    OneDNNConvolution.backwardWeights(g, input: x, outputGradient: y, filterGradient: w),
+                    "\(g) backward-weights")
             }
         }
     }
 
     /// TF "SAME" at stride 2 on even sizes pads 0 before / 1 after for 3×3 and 1 / 2 for 5×5.
     @Test func tensorFlowSamePadding() {
-        let three = ConvolutionGeometry(inputShape: [1, 224, 224, 8], filterShape: [3, 3, 1, 8], stride: 2, padding: .same, groups: 8)
+        let three = ConvolutionGeometry(
+            inputShape: [1, 224, 224, 8], filterShape: [3, 3, 1, 8], stride: 2, padding: .same, groups: 8)
         #expect((three.padTop, three.padBottom, three.outHeight) == (0, 1, 112))
-        let five = ConvolutionGeometry(inputShape: [1, 56, 56, 8], filterShape: [5, 5, 1, 8], stride: 2, padding: .same, groups: 8)
+        let five = ConvolutionGeometry(
+            inputShape: [1, 56, 56, 8], filterShape: [5, 5, 1, 8], stride: 2, padding: .same, groups: 8)
         #expect((five.padTop, five.padBottom, five.outHeight) == (1, 2, 28))
         #expect(five.isDepthwise && five.multiplyAdds == 28 * 28 * 8 * 25)
     }

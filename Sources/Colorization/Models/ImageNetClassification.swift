@@ -40,8 +40,10 @@ public enum ImageNetClassification {
     }
 
     /// Top-`count` classes of one photo.
-    public static func classify(_ image: Image, with network: EfficientNetLite, size: Int, grey: Bool,
-                                count: Int = 5) -> [Prediction] {
+    public static func classify(
+        _ image: Image, with network: EfficientNetLite, size: Int, grey: Bool,
+        count: Int = 5
+    ) -> [Prediction] {
         let x = EfficientNetLite.normalized(input(image, size: size, grey: grey))
         return top(count, of: network.logits(x))[0]
     }

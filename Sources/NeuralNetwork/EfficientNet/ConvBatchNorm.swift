@@ -35,14 +35,17 @@ public final class ConvBatchNorm: Layer, @unchecked Sendable {
         }
         let scale = norm.gamma.value / (norm.movingVariance.value + norm.epsilon).sqrt()
         let bias = norm.beta.value - norm.movingMean.value * scale
-        return Tensor.conv2d(x, weight.value * scale, bias: bias, stride: stride, padding: .same, groups: groups,
-                             activation: activation)
+        return Tensor.conv2d(
+            x, weight.value * scale, bias: bias, stride: stride, padding: .same, groups: groups,
+            activation: activation)
     }
 
     /// Multiply-adds of one call on an input of spatial size h×w, batch n.
     public func multiplyAdds(n: Int, h: Int, w: Int) -> Int {
         let inChannels = weight.value.shape[2] * groups
-        return ConvolutionGeometry(inputShape: [n, h, w, inChannels], filterShape: weight.value.shape, stride: stride,
-                                   padding: .same, groups: groups).multiplyAdds
+        return ConvolutionGeometry(
+            inputShape: [n, h, w, inChannels], filterShape: weight.value.shape, stride: stride,
+            padding: .same, groups: groups
+        ).multiplyAdds
     }
 }

@@ -29,87 +29,141 @@ public final class EfficientNetLite: ParameterGroup, @unchecked Sendable {
 
     public let stem: ConvBatchNorm
     public let blocks: [MBConvBlock]
-    public let head: ConvBatchNorm
-    public let classifier: Dense
+    /// The classification part (1×1 head to 1280 channels, pooling, classifier); nil in an
+    /// encoder built without it (`includeClassifier: false`), which ends at the last block.
+    public let head: ConvBatchNorm?
+    public let classifier: Dense?
 
     /// Stride of the first block of each of the seven stages (MBConv1 k3 → MBConv6 k3 s2 → …).
     static let stageStrides = [1, 2, 2, 2, 1, 2, 1]
 
-    /// Builds the network from converted weights (PyTorch names, engine layouts: HWIO filters,
-    /// [in, out] classifier); `path` labels errors.
-    public init(weights: [String: Tensor], path: String, greyInput: Bool = false) throws(CheckpointError) {
+    /// How the tensors of a weights file are named.
+    public enum WeightNames: Sendable {
+        /// The converted PyTorch file: `_conv_stem.weight`, `_bn0.running_var`, `_blocks.3._bn1.bias`, `_fc.weight`…
+        case pytorch
+        /// This module's own `namedParameters`, after `prefix` (an encoder saved inside a larger model).
+        case engine(prefix: String)
+    }
+
+    /// Builds the network from weights in engine layouts (HWIO filters, [in, out] classifier); the
+    /// architecture is read off their shapes. `path` labels errors. With `greyInput` a three-channel
+    /// stem is summed to one channel; `includeClassifier: false` leaves out head and classifier.
+    public init(
+        weights: [String: Tensor], path: String, names: WeightNames = .pytorch, greyInput: Bool = false,
+        includeClassifier: Bool = true
+    ) throws(CheckpointError) {
         func tensor(_ name: String) throws(CheckpointError) -> Tensor {
             guard let t = weights[name] else { throw .mismatch(path: path, reason: "no tensor \(name)") }
             return t
         }
-        func unit(_ conv: String, _ bn: String, stride: Int = 1, depthwise: Bool = false, activation: Activation?,
-                  transformingWeight transform: (Tensor) -> Tensor = { $0 }) throws(CheckpointError) -> ConvBatchNorm {
-            let w = transform(try tensor("\(conv).weight"))
-            guard w.rank == 4 else { throw .mismatch(path: path, reason: "\(conv).weight has shape \(w.shape), not HWIO") }
-            let layer = ConvBatchNorm(weight: w, stride: stride, groups: depthwise ? w.shape[3] : 1, activation: activation)
-            for (suffix, parameter) in [("weight", layer.norm.gamma), ("bias", layer.norm.beta),
-                                        ("running_mean", layer.norm.movingMean), ("running_var", layer.norm.movingVariance)] {
-                let value = try tensor("\(bn).\(suffix)")
+        // A unit's convolution and BatchNorm tensor names under each scheme.
+        func keys(_ conv: String, _ bn: String, _ unit: String) -> (weight: String, norm: [String]) {
+            switch names {
+            case .pytorch:
+                ("\(conv).weight", ["weight", "bias", "running_mean", "running_var"].map { "\(bn).\($0)" })
+            case .engine(let prefix):
+                ("\(prefix)\(unit).conv.weight",
+                 ["gamma", "beta", "moving_mean", "moving_variance"].map { "\(prefix)\(unit).bn.\($0)" })
+            }
+        }
+        func unit(
+            _ conv: String, _ bn: String, _ unit: String, stride: Int = 1, depthwise: Bool = false,
+            activation: Activation?, transformingWeight transform: (Tensor) -> Tensor = { $0 }
+        ) throws(CheckpointError) -> ConvBatchNorm {
+            let unitKeys = keys(conv, bn, unit)
+            let w = transform(try tensor(unitKeys.weight))
+            guard w.rank == 4 else {
+                throw .mismatch(path: path, reason: "\(unitKeys.weight) has shape \(w.shape), not HWIO")
+            }
+            let layer = ConvBatchNorm(
+                weight: w, stride: stride, groups: depthwise ? w.shape[3] : 1, activation: activation)
+            let norm = [layer.norm.gamma, layer.norm.beta, layer.norm.movingMean, layer.norm.movingVariance]
+            for (key, parameter) in zip(unitKeys.norm, norm) {
+                let value = try tensor(key)
                 guard value.shape == parameter.value.shape else {
-                    throw .mismatch(path: path, reason: "\(bn).\(suffix) has shape \(value.shape), expected \(parameter.value.shape)")
+                    throw .mismatch(
+                        path: path, reason: "\(key) has shape \(value.shape), expected \(parameter.value.shape)")
                 }
                 parameter.assign(value)
             }
             return layer
         }
 
-        stem = try unit("_conv_stem", "_bn0", stride: 2, activation: .relu6) {
-            greyInput ? $0.sum(axes: [2], keepingDimensions: true) : $0
+        stem = try unit("_conv_stem", "_bn0", "stem", stride: 2, activation: .relu6) {
+            greyInput && $0.shape[2] == 3 ? $0.sum(axes: [2], keepingDimensions: true) : $0
         }
 
         // Blocks are numbered consecutively; a stage is a run of blocks with the same output width.
         var blocks: [MBConvBlock] = []
         var stage = -1
         var previousOut = -1
-        while weights["_blocks.\(blocks.count)._depthwise_conv.weight"] != nil {
-            let name = "_blocks.\(blocks.count)"
-            let outChannels = try tensor("\(name)._project_conv.weight").shape.last ?? 0
+        while true {
+            let (name, ours) = ("_blocks.\(blocks.count)", "blocks.\(blocks.count)")
+            let project = keys("\(name)._project_conv", "\(name)._bn2", "\(ours).project")
+            guard let projectWeight = weights[project.weight] else { break }
+            let outChannels = projectWeight.shape.last ?? 0
             if outChannels != previousOut { stage += 1 }
             guard stage < Self.stageStrides.count else {
                 throw .mismatch(path: path, reason: "more than \(Self.stageStrides.count) stages at \(name)")
             }
             let stride = outChannels != previousOut ? Self.stageStrides[stage] : 1
             previousOut = outChannels
-            let expand = weights["\(name)._expand_conv.weight"] == nil ? nil : try unit("\(name)._expand_conv", "\(name)._bn0", activation: .relu6)
-            blocks.append(MBConvBlock(
-                expand: expand,
-                depthwise: try unit("\(name)._depthwise_conv", "\(name)._bn1", stride: stride, depthwise: true, activation: .relu6),
-                project: try unit("\(name)._project_conv", "\(name)._bn2", activation: nil)))
+            let hasExpansion = weights[keys("\(name)._expand_conv", "", "\(ours).expand").weight] != nil
+            blocks.append(
+                MBConvBlock(
+                    expand: hasExpansion
+                        ? try unit("\(name)._expand_conv", "\(name)._bn0", "\(ours).expand", activation: .relu6) : nil,
+                    depthwise: try unit(
+                        "\(name)._depthwise_conv", "\(name)._bn1", "\(ours).depthwise", stride: stride, depthwise: true,
+                        activation: .relu6),
+                    project: try unit("\(name)._project_conv", "\(name)._bn2", "\(ours).project", activation: nil)))
         }
         guard stage == Self.stageStrides.count - 1 else {
             throw .mismatch(path: path, reason: "\(blocks.count) blocks in \(stage + 1) stages; EfficientNet has 7")
         }
         self.blocks = blocks
-        head = try unit("_conv_head", "_bn1", activation: .relu6)
-
-        let fcWeight = try tensor("_fc.weight"), fcBias = try tensor("_fc.bias")
-        guard fcWeight.rank == 2, fcWeight.shape[0] == head.weight.value.shape[3], fcBias.shape == [fcWeight.shape[1]] else {
-            throw .mismatch(path: path, reason: "_fc.weight \(fcWeight.shape) / _fc.bias \(fcBias.shape) do not fit the head")
+        guard includeClassifier else {
+            (head, classifier) = (nil, nil)
+            return
+        }
+        let head = try unit("_conv_head", "_bn1", "head", activation: .relu6)
+        let fcNames: (String, String) =
+            switch names {
+            case .pytorch: ("_fc.weight", "_fc.bias")
+            case .engine(let prefix): ("\(prefix)classifier.weight", "\(prefix)classifier.bias")
+            }
+        let fcWeight = try tensor(fcNames.0), fcBias = try tensor(fcNames.1)
+        guard fcWeight.rank == 2, fcWeight.shape[0] == head.weight.value.shape[3], fcBias.shape == [fcWeight.shape[1]]
+        else {
+            throw .mismatch(
+                path: path, reason: "classifier \(fcWeight.shape) / \(fcBias.shape) does not fit the head")
         }
         var random = TensorRandom(seed: 0)
-        classifier = Dense(fcWeight.shape[0], fcWeight.shape[1], using: &random)
+        let classifier = Dense(fcWeight.shape[0], fcWeight.shape[1], using: &random)
         classifier.weight.assign(fcWeight)
         classifier.bias.assign(fcBias)
+        (self.head, self.classifier) = (head, classifier)
     }
 
     /// Loads `variant` from the pretrained-weights folder (`PretrainedWeights.directory`).
-    public convenience init(_ variant: Variant, greyInput: Bool = false, directory: String? = nil) throws(CheckpointError) {
+    public convenience init(
+        _ variant: Variant, greyInput: Bool = false, includeClassifier: Bool = true, directory: String? = nil
+    ) throws(CheckpointError) {
         let path = (directory ?? PretrainedWeights.directory) + "/" + variant.fileName
         guard FileManager.default.fileExists(atPath: path) else {
-            throw .fileNotFound(path: path + " (run scripts/install-pretrained.sh, or set \(PretrainedWeights.environmentVariable))")
+            throw .fileNotFound(
+                path: path + " (run scripts/install-pretrained.sh, or set \(PretrainedWeights.environmentVariable))")
         }
-        try self.init(weights: SafeTensors.read(path: path).tensors, path: path, greyInput: greyInput)
+        try self.init(
+            weights: SafeTensors.read(path: path).tensors, path: path, greyInput: greyInput,
+            includeClassifier: includeClassifier)
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] {
         parameters(of: stem, prefix: "stem")
             + blocks.enumerated().flatMap { parameters(of: $0.element, prefix: "blocks.\($0.offset)") }
-            + parameters(of: head, prefix: "head") + parameters(of: classifier, prefix: "classifier")
+            + (head.map { parameters(of: $0, prefix: "head") } ?? [])
+            + (classifier.map { parameters(of: $0, prefix: "classifier") } ?? [])
     }
 
     /// The input normalisation the weights were trained with: (x − 127) / 128 on 0–255 values.
@@ -130,7 +184,9 @@ public final class EfficientNetLite: ParameterGroup, @unchecked Sendable {
 
     /// ImageNet logits [N, 1000]: head, global average pooling, classifier.
     public func logits(_ x: Tensor, training: Bool = false) -> Tensor {
-        guard let top = features(x, training: training).last else { preconditionFailure("EfficientNet without blocks") }
+        guard let head, let classifier, let top = features(x, training: training).last else {
+            preconditionFailure("logits of an EfficientNet built without its classifier")
+        }
         let pooled = head(top, training: training).mean(axes: [1, 2])
         return classifier(pooled, training: training)
     }
@@ -145,8 +201,8 @@ public final class EfficientNetLite: ParameterGroup, @unchecked Sendable {
         for (_, parameter) in namedParameters { parameter.isFrozen = frozen }
     }
 
-    /// Every convolution unit, stem first, head last.
-    public var units: [ConvBatchNorm] { [stem] + blocks.flatMap(\.units) + [head] }
+    /// Every convolution unit, stem first, head (when present) last.
+    public var units: [ConvBatchNorm] { [stem] + blocks.flatMap(\.units) + (head.map { [$0] } ?? []) }
 
     /// Whether BatchNorm uses batch statistics in training (`ConvBatchNorm.usesBatchStatistics`) throughout.
     public var usesBatchStatistics: Bool {

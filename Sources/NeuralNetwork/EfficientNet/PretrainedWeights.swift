@@ -7,7 +7,9 @@ public enum PretrainedWeights {
     public static let environmentVariable = "COLORIZE_PRETRAINED"
 
     public static var directory: String {
-        if let configured = ProcessInfo.processInfo.environment[environmentVariable], !configured.isEmpty { return configured }
+        if let configured = ProcessInfo.processInfo.environment[environmentVariable], !configured.isEmpty {
+            return configured
+        }
         let local = FileManager.default.currentDirectoryPath + "/data/pretrained"
         if FileManager.default.fileExists(atPath: local) { return local }
         // …/Sources/NeuralNetwork/EfficientNet/PretrainedWeights.swift → the repository root.

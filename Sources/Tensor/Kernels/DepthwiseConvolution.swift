@@ -8,8 +8,10 @@
 ///   backward-weights dw[ky, kx, c] = Σ_{n, oy, ox} dy[n, oy, ox, c] · x[n, iy, ix, c]
 /// Out-of-bounds taps read the zero padding, i.e. contribute nothing.
 enum DepthwiseConvolution {
-    static func forward(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                        output: UnsafeMutablePointer<Float>) {
+    static func forward(
+        _ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>
+    ) {
         let c = g.outChannels
         Parallel.forEachRange(g.n * g.outHeight, cost: g.outWidth * c * g.kh * g.kw) { rows in
             for row in rows {
@@ -34,8 +36,10 @@ enum DepthwiseConvolution {
 
     /// Gathers into each input pixel from the outputs whose window covers it, so the rows written
     /// by different threads never overlap.
-    static func backwardData(_ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                             inputGradient: UnsafeMutablePointer<Float>) {
+    static func backwardData(
+        _ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>
+    ) {
         let c = g.inChannels
         Parallel.forEachRange(g.n * g.h, cost: g.w * c * g.kh * g.kw) { rows in
             for row in rows {
@@ -60,12 +64,16 @@ enum DepthwiseConvolution {
     }
 
     /// Each thread sums its output rows into a partial dw of its own (`Parallel.sumOfParts`).
-    static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                                filterGradient: UnsafeMutablePointer<Float>) {
+    static func backwardWeights(
+        _ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+        filterGradient: UnsafeMutablePointer<Float>
+    ) {
         let c = g.outChannels
         filterGradient.initialize(repeating: 0, count: g.kh * g.kw * c)
-        Parallel.sumOfParts(g.n * g.outHeight, cost: g.outWidth * c * g.kh * g.kw, count: g.kh * g.kw * c,
-                            into: filterGradient) { rows, partial in
+        Parallel.sumOfParts(
+            g.n * g.outHeight, cost: g.outWidth * c * g.kh * g.kw, count: g.kh * g.kw * c,
+            into: filterGradient
+        ) { rows, partial in
             for row in rows {
                 let (image, oy) = row.quotientAndRemainder(dividingBy: g.outHeight)
                 for ox in 0..<g.outWidth {

@@ -12,7 +12,7 @@ import Tensor
 /// The colour estimate used by inference and the adversarial stage is the annealed mean of each
 /// head, Σ_k softmax(z/T)_k · centre_k, rather than the tanh heads: it is differentiable, it is
 /// trained by pre-training already (the tanh heads never are), and T trades vividness for safety.
-public final class Generator: ParameterGroup, @unchecked Sendable {
+public final class Generator: ColorizationNetwork, @unchecked Sendable {
     public let configuration: ModelConfiguration
     let inputNorm: BatchNorm
     let enc1, enc2, enc4: Conv2D
@@ -56,9 +56,8 @@ public final class Generator: ParameterGroup, @unchecked Sendable {
         tanhB = configuration.includeTanhHeads ? Conv2D(c(64), 1, kernel: 5, using: &random) : nil
     }
 
-    /// The layers in forward order, by name: freezing takes a prefix of this list.
-    public var layers: [(name: String, layer: any Layer)] {
-        var list: [(String, any Layer)] = [
+    public var layers: [(name: String, layer: any ParameterGroup)] {
+        var list: [(String, any ParameterGroup)] = [
             ("input_norm", inputNorm), ("enc1", enc1), ("enc2", enc2), ("enc4", enc4), ("enc8_norm", enc8Norm), ("enc8", enc8),
             ("enc16", enc16), ("enc32", enc32), ("enc64", enc64), ("dec64_norm", dec64Norm), ("dec64", dec64), ("dec32", dec32),
             ("dec16_norm", dec16Norm), ("dec16", dec16), ("dec8", dec8), ("dec4", dec4), ("dec2_norm", dec2Norm), ("dec2", dec2),
@@ -72,25 +71,8 @@ public final class Generator: ParameterGroup, @unchecked Sendable {
         layers.flatMap { entry in entry.layer.namedParameters.map { ("\(entry.name).\($0.name)", $0.parameter) } }
     }
 
-    /// Freezes the first `count` layers (in forward order) and unfreezes the rest.
-    public func freeze(firstLayers count: Int) {
-        for (index, entry) in layers.enumerated() {
-            for (_, parameter) in entry.layer.namedParameters { parameter.isFrozen = index < count }
-        }
-    }
-
-    /// What one forward pass produces.
-    public struct Output {
-        /// Logits over the a and b bins, [N, H, W, bins].
-        public let logitsA, logitsB: Tensor
-        /// The seed's tanh regression outputs [N, H, W, 1], when the model has them.
-        public let tanhA, tanhB: Tensor?
-    }
-
-    /// Runs the network on L scaled to 0…1, shape [N, H, W, 1] with H, W multiples of 64.
-    public func callAsFunction(_ lightness: Tensor, training: Bool) -> Output {
-        precondition(lightness.rank == 4 && lightness.shape[3] == 1 && lightness.shape[1] % 64 == 0 && lightness.shape[2] % 64 == 0,
-                     "generator input must be [N, H, W, 1] with H, W multiples of 64, got \(lightness.shape)")
+    public func callAsFunction(_ lightness: Tensor, training: Bool) -> GeneratorOutput {
+        Self.checkInput(lightness)
         let slope: Float = 0.1
         func up(_ x: Tensor) -> Tensor { x.upsampledNearest(2) }
         let e1 = enc1(inputNorm(lightness, training: training), leakyReLU: slope)
@@ -107,15 +89,7 @@ public final class Generator: ParameterGroup, @unchecked Sendable {
         let d4 = dec4(up(Tensor.concatenate([d8, e8], axis: 3)), leakyReLU: slope)
         let d2 = dec2(dec2Norm(up(Tensor.concatenate([d4, e4], axis: 3)), training: training), leakyReLU: slope)
         let d1 = dec1(up(Tensor.concatenate([d2, e2], axis: 3)), leakyReLU: slope)
-        return Output(logitsA: headA(d1), logitsB: headB(d1), tanhA: tanhA.map { $0(d1).tanh() }, tanhB: tanhB.map { $0(d1).tanh() })
-    }
-
-    /// The annealed mean of a head's distribution, [N, H, W, 1] in scaled Lab units (−1…1):
-    /// Σ_k softmax(z/T)_k · centre_k.
-    public func colorEstimate(_ logits: Tensor, temperature: Double? = nil) -> Tensor {
-        let t = Float(temperature ?? configuration.temperature)
-        let centers = Tensor(shape: [configuration.bins], values: ColorQuantizer(bins: configuration.bins).centers)
-        return logits.softmaxExpectation(of: centers, temperature: t)
+        return GeneratorOutput(logitsA: headA(d1), logitsB: headB(d1), tanhA: tanhA.map { $0(d1).tanh() }, tanhB: tanhB.map { $0(d1).tanh() })
     }
 
     /// The convolutions in forward order with the spatial size of their input at network size

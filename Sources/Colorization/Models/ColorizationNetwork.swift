@@ -1,0 +1,46 @@
+import NeuralNetwork
+import Tensor
+
+/// What one forward pass of a colorization network produces.
+public struct GeneratorOutput {
+    /// Logits over the a and b bins, [N, H, W, bins].
+    public let logitsA, logitsB: Tensor
+    /// The seed's tanh regression outputs [N, H, W, 1], when the model has them.
+    public let tanhA, tanhB: Tensor?
+}
+
+/// A generator: L in, per-pixel distributions over quantised a and b out. Two families share the
+/// training, colorizing and file code: the seed's from-scratch U-Net (`Generator`) and the U-Net on
+/// an ImageNet-pretrained EfficientNet-Lite encoder (`PretrainedGenerator`);
+/// `ModelConfiguration.architecture` says which one a model file holds.
+public protocol ColorizationNetwork: ParameterGroup, Sendable {
+    var configuration: ModelConfiguration { get }
+    /// The layers in forward order, by name: freezing takes a prefix of this list.
+    var layers: [(name: String, layer: any ParameterGroup)] { get }
+    /// Runs the network on L scaled to 0…1, [N, H, W, 1] with H, W multiples of 64.
+    func callAsFunction(_ lightness: Tensor, training: Bool) -> GeneratorOutput
+}
+
+extension ColorizationNetwork {
+    /// Freezes the first `count` layers (in forward order) and unfreezes the rest.
+    public func freeze(firstLayers count: Int) {
+        for (index, entry) in layers.enumerated() {
+            for (_, parameter) in entry.layer.namedParameters { parameter.isFrozen = index < count }
+        }
+    }
+
+    /// The annealed mean of a head's distribution, [N, H, W, 1] in scaled Lab units (−1…1):
+    /// Σ_k softmax(z/T)_k · centre_k.
+    public func colorEstimate(_ logits: Tensor, temperature: Double? = nil) -> Tensor {
+        let t = Float(temperature ?? configuration.temperature)
+        let centers = Tensor(shape: [configuration.bins], values: ColorQuantizer(bins: configuration.bins).centers)
+        return logits.softmaxExpectation(of: centers, temperature: t)
+    }
+
+    static func checkInput(_ lightness: Tensor) {
+        precondition(
+            lightness.rank == 4 && lightness.shape[3] == 1 && lightness.shape[1] % 64 == 0
+                && lightness.shape[2] % 64 == 0,
+            "generator input must be [N, H, W, 1] with H, W multiples of 64, got \(lightness.shape)")
+    }
+}

@@ -1,0 +1,80 @@
+import NeuralNetwork
+import Tensor
+
+/// A U-Net whose encoder is the ImageNet-pretrained EfficientNet-Lite (grey L through its
+/// one-channel stem, BatchNorm on the pretrained running statistics), so the colorizer starts out
+/// knowing skies, foliage and faces instead of learning them from a few hundred photos.
+///
+/// Decoder (a lighter variant of the seed's: 3×3 instead of 5×5 convolutions, since the encoder
+/// already sees wide context): from the stride-32 features, five stages of nearest ×2 upsampling,
+/// concatenation with the encoder's features at strides 16, 8, 4, 2 and finally with L itself,
+/// and a 3×3 convolution + LeakyReLU 0.1 each; BatchNorm on the stride-8 and full-resolution
+/// concatenations (where the skip's scale differs most). The seed's two `bins`-way heads close it.
+/// Widths at multiplier 1: 256, 192, 128, 96, 64, 48.
+public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable {
+    public let configuration: ModelConfiguration
+    public let encoder: EfficientNetLite
+    let top: Conv2D
+    let dec16: Conv2D
+    let dec8Norm: BatchNorm
+    let dec8, dec4, dec2: Conv2D
+    let dec1Norm: BatchNorm
+    let dec1: Conv2D
+    let headA, headB: Conv2D
+
+    /// A new generator on `encoder` (built with `greyInput: true`, usually without its classifier),
+    /// with a randomly initialised decoder.
+    public init(_ configuration: ModelConfiguration, encoder: EfficientNetLite, seed: UInt64 = 1) {
+        precondition(encoder.stem.weight.value.shape[2] == 1, "the encoder must have a one-channel (grey) stem")
+        self.configuration = configuration
+        self.encoder = encoder
+        var random = TensorRandom(seed: seed)
+        let c = configuration.channels
+        let widths = encoder.features(Tensor.zeros([1, 64, 64, 1])).map { $0.shape[3] }
+        top = Conv2D(widths[4], c(256), kernel: 3, using: &random)
+        dec16 = Conv2D(c(256) + widths[3], c(192), kernel: 3, using: &random)
+        dec8Norm = BatchNorm(c(192) + widths[2])
+        dec8 = Conv2D(c(192) + widths[2], c(128), kernel: 3, using: &random)
+        dec4 = Conv2D(c(128) + widths[1], c(96), kernel: 3, using: &random)
+        dec2 = Conv2D(c(96) + widths[0], c(64), kernel: 3, using: &random)
+        dec1Norm = BatchNorm(c(64) + 1)
+        dec1 = Conv2D(c(64) + 1, c(48), kernel: 3, using: &random)
+        headA = Conv2D(c(48), configuration.bins, kernel: 3, using: &random)
+        headB = Conv2D(c(48), configuration.bins, kernel: 3, using: &random)
+    }
+
+    /// The encoder's stem and blocks, then the decoder's layers.
+    public var layers: [(name: String, layer: any ParameterGroup)] {
+        [("encoder.stem", encoder.stem as any ParameterGroup)]
+            + encoder.blocks.enumerated().map { ("encoder.blocks.\($0.offset)", $0.element as any ParameterGroup) }
+            + [
+                ("top", top), ("dec16", dec16), ("dec8_norm", dec8Norm), ("dec8", dec8), ("dec4", dec4),
+                ("dec2", dec2), ("dec1_norm", dec1Norm), ("dec1", dec1), ("head_a", headA), ("head_b", headB),
+            ]
+    }
+
+    /// The number of `layers` that belong to the encoder: `freeze(firstLayers:)` with it trains the decoder alone.
+    public var encoderLayerCount: Int { 1 + encoder.blocks.count }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        parameters(of: encoder, prefix: "encoder")
+            + layers.dropFirst(encoderLayerCount).flatMap { entry in
+                entry.layer.namedParameters.map { ("\(entry.name).\($0.name)", $0.parameter) }
+            }
+    }
+
+    public func callAsFunction(_ lightness: Tensor, training: Bool) -> GeneratorOutput {
+        Self.checkInput(lightness)
+        let slope: Float = 0.1
+        func up(_ x: Tensor) -> Tensor { x.upsampledNearest(2) }
+        // L (0…1) as the 0–255 grey the encoder was trained on, then its own normalisation.
+        let f = encoder.features(EfficientNetLite.normalized(lightness * 255), training: training)
+        let d32 = top(f[4], leakyReLU: slope)
+        let d16 = dec16(Tensor.concatenate([up(d32), f[3]], axis: 3), leakyReLU: slope)
+        let d8 = dec8(dec8Norm(Tensor.concatenate([up(d16), f[2]], axis: 3), training: training), leakyReLU: slope)
+        let d4 = dec4(Tensor.concatenate([up(d8), f[1]], axis: 3), leakyReLU: slope)
+        let d2 = dec2(Tensor.concatenate([up(d4), f[0]], axis: 3), leakyReLU: slope)
+        let d1 = dec1(dec1Norm(Tensor.concatenate([up(d2), lightness], axis: 3), training: training), leakyReLU: slope)
+        return GeneratorOutput(logitsA: headA(d1), logitsB: headB(d1), tanhA: nil, tanhB: nil)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import NeuralNetwork
+import Testing
+@testable import Colorization
+@testable import Tensor
+
+/// The U-Net on the pretrained EfficientNet-Lite0 encoder: decoder-only steps leave the encoder
+/// bit-identical, the schedule unfreezes it from the top down, and a model file holds the whole
+/// network (encoder included), so colorizing needs no pretrained weights installed.
+@Suite struct PretrainedGeneratorTests {
+    static func generator() throws -> PretrainedGenerator {
+        let encoder = try EfficientNetLite(.lite0, greyInput: true, includeClassifier: false)
+        return PretrainedGenerator(ModelConfiguration(size: 64, widthMultiplier: 0.125, architecture: .lite0),
+                                   encoder: encoder, seed: 3)
+    }
+
+    static func lightness() -> Tensor {
+        var random = TensorRandom(seed: 9)
+        return Tensor.uniform([2, 64, 64, 1], low: 0, high: 1, using: &random)
+    }
+
+    @Test func frozenEncoderStaysBitIdenticalThroughADecoderOnlyStep() throws {
+        let generator = try Self.generator()
+        generator.freeze(firstLayers: generator.encoderLayerCount)
+        let before = Dictionary(uniqueKeysWithValues: generator.namedParameters.map { ($0.name, $0.parameter.value.scalars) })
+        let bins = (0..<(2 * 64 * 64)).map { $0 % 16 }
+        let targets = RebalancedCrossEntropy.targets(bins: bins, shape: [2, 64, 64, 16]) { _ in 1 }
+        TrainingSteps.pretrain(generator, lightness: Self.lightness(), targetsA: targets, targetsB: targets,
+                               optimizer: Adam(learningRate: 1e-3))
+        for (name, parameter) in generator.namedParameters {
+            let unchanged = parameter.value.scalars == before[name]
+            if name.hasPrefix("encoder.") {
+                #expect(unchanged, "\(name) changed although frozen")
+            } else if parameter.isTrainable {
+                #expect(!unchanged, "\(name) did not train")
+            }
+        }
+    }
+
+    @Test func scheduleUnfreezesTheEncoderTopDown() throws {
+        var options = Pretrainer.Options(data: "", runDirectory: "", configuration: ModelConfiguration(), steps: 100)
+        options.encoderFrozenSteps = 10
+        options.unfreezeEvery = 5
+        let trainer = Pretrainer(options)
+        #expect(trainer.frozenEncoderLayers(atStep: 0, of: 17) == 17)
+        #expect(trainer.frozenEncoderLayers(atStep: 9, of: 17) == 17)
+        #expect(trainer.frozenEncoderLayers(atStep: 10, of: 17) == 16)
+        #expect(trainer.frozenEncoderLayers(atStep: 14, of: 17) == 16)
+        #expect(trainer.frozenEncoderLayers(atStep: 15, of: 17) == 15)
+        #expect(trainer.frozenEncoderLayers(atStep: 500, of: 17) == 0)
+    }
+
+    @Test func modelFileHoldsTheWholeNetwork() throws {
+        let generator = try Self.generator()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lite0-\(UUID()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try ModelFile.save(generator, magicWeights: .uniform(), step: 1, stage: "pretrain", to: path)
+        let (loaded, metadata) = try ModelFile.loadGenerator(from: path)
+        #expect(metadata.configuration.architecture == .lite0 && loaded is PretrainedGenerator)
+        let x = Self.lightness()
+        #expect(loaded(x, training: false).logitsA.scalars == generator(x, training: false).logitsA.scalars)
+    }
+}
