@@ -47,4 +47,3 @@ struct ClassifyBenchmark: ParsableCommand {
     }
 }
 
-extension EfficientNetLite.Variant: ExpressibleByArgument {}
