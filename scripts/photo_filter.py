@@ -1,14 +1,35 @@
 #!/usr/bin/env python3
-"""Decides which images are colour photographs worth training or evaluating on.
+"""Decides which images are colour photographs worth training or evaluating on, and finds their
+licences. Python 3 with numpy.
 
-Reads a binary PPM or PGM (P6/P5, 8-bit) on stdin — a downscaled decode made by djpeg or dwebp — and
-prints "keep WIDTH HEIGHT COLOURFULNESS" or "drop REASON". Rules: short side of the original (given
-as arguments) at least 128 px, and Hasler-Susstrunk colourfulness at least 15 (near-grey pictures
-teach no colour). Standard library only.
+Rules for a picture (a binary 8-bit PPM/PGM thumbnail, P6/P5, made by pamscale from the decode):
+  * short side of the original (given as WIDTH HEIGHT) at least 128 px;
+  * Hasler-Susstrunk colourfulness of the thumbnail at least 15 (near-grey pictures teach no colour);
+  * not a near-duplicate of a picture kept before: perceptual hash (pHash: grey, area-resized to
+    32x32, 2-D DCT-II, the 8x8 lowest frequencies compared with their median = 64 bits) within
+    Hamming distance 6 of an earlier kept one. The earlier picture wins.
 
-Usage: photo_filter.py WIDTH HEIGHT < image.ppm
+Two ways to run it:
+  photo_filter.py WIDTH HEIGHT < thumbnail.ppm
+      prints "keep WIDTH HEIGHT COLOURFULNESS PHASH" or "drop REASON" (no duplicate check).
+  photo_filter.py --serve
+      a line-oriented server for photo-lib.sh (one process for the whole install, so numpy is loaded
+      once). Requests are tab-separated, one reply line each:
+        check<TAB>WIDTH<TAB>HEIGHT<TAB>THUMBNAIL     -> "keep W H C PHASH" | "drop REASON"
+        seen<TAB>PHASH<TAB>NAME                      -> "ok"  (records a kept picture)
+        licence<TAB>COPYRIGHT_OR_METADATA<TAB>PATH   -> a short licence name
+      "licence" reads a Debian machine-readable copyright file (the last Files paragraph whose
+      pattern matches PATH, a path in the upstream source tree, wins), an older free-form Debian
+      copyright file (its GPL/LGPL wording), or a wheel's METADATA (License-Expression, License or
+      the "License ::" classifier).
 """
-import math, sys
+import fnmatch, re, sys
+
+import numpy as np
+
+MIN_SIDE = 128
+MIN_COLOURFULNESS = 15.0
+MAX_DISTANCE = 6
 
 
 def read_ppm(data):
@@ -26,33 +47,144 @@ def read_ppm(data):
         fields.append(data[start:position])
     if fields[0] not in (b"P5", b"P6") or int(fields[3]) != 255:
         raise ValueError("expected an 8-bit binary PGM or PPM")
-    pixels = data[position + 1:]
-    if fields[0] == b"P5":  # a grey picture: repeat each sample as R, G, B
-        pixels = bytes(v for v in pixels for _ in range(3))
-    return int(fields[1]), int(fields[2]), pixels
+    width, height = int(fields[1]), int(fields[2])
+    channels = 3 if fields[0] == b"P6" else 1
+    pixels = np.frombuffer(data, np.uint8, width * height * channels, position + 1)
+    pixels = pixels.reshape(height, width, channels).astype(np.float64)
+    if channels == 1:  # a grey picture: R = G = B
+        pixels = np.repeat(pixels, 3, axis=2)
+    return pixels
 
 
 def colourfulness(pixels):
-    n = len(pixels) // 3
-    s_rg = s_yb = s_rg2 = s_yb2 = 0.0
-    for i in range(0, 3 * n, 3):
-        r, g, b = pixels[i], pixels[i + 1], pixels[i + 2]
-        rg, yb = r - g, 0.5 * (r + g) - b
-        s_rg += rg; s_yb += yb; s_rg2 += rg * rg; s_yb2 += yb * yb
-    m_rg, m_yb = s_rg / n, s_yb / n
-    var = max(s_rg2 / n - m_rg ** 2, 0) + max(s_yb2 / n - m_yb ** 2, 0)
-    return math.sqrt(var) + 0.3 * math.sqrt(m_rg ** 2 + m_yb ** 2)
+    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    rg, yb = r - g, 0.5 * (r + g) - b
+    m_rg, m_yb = rg.mean(), yb.mean()
+    var = max((rg * rg).mean() - m_rg ** 2, 0) + max((yb * yb).mean() - m_yb ** 2, 0)
+    return float(np.sqrt(var) + 0.3 * np.sqrt(m_rg ** 2 + m_yb ** 2))
+
+
+def area_matrix(size, out):
+    """out x size matrix averaging each of `out` equal intervals of [0, size)."""
+    edges = np.arange(out + 1) * (size / out)
+    left, right = np.arange(size), np.arange(size) + 1
+    overlap = np.clip(np.minimum(right[None, :], edges[1:, None]) - np.maximum(left[None, :], edges[:-1, None]), 0, None)
+    return overlap / overlap.sum(axis=1, keepdims=True)
+
+
+_N = 32
+_DCT = np.cos(np.pi * np.outer(np.arange(_N), 2 * np.arange(_N) + 1) / (2 * _N))
+
+
+def phash(pixels):
+    grey = pixels[..., 0] * 0.299 + pixels[..., 1] * 0.587 + pixels[..., 2] * 0.114
+    small = area_matrix(grey.shape[0], _N) @ grey @ area_matrix(grey.shape[1], _N).T
+    low = (_DCT @ small @ _DCT.T)[:8, :8].ravel()
+    bits = low > np.median(low)
+    return int("".join("1" if b else "0" for b in bits), 2)
+
+
+def verdict(width, height, data):
+    if min(width, height) < MIN_SIDE:
+        return None, f"drop too small ({width}x{height})"
+    pixels = read_ppm(data)
+    c = colourfulness(pixels)
+    if c < MIN_COLOURFULNESS:
+        return None, f"drop near-grey (colourfulness {c:.1f})"
+    h = phash(pixels)
+    return h, f"keep {width} {height} {c:.1f} {h:016x}"
+
+
+# ---- licences ----
+
+def _paragraphs(text):
+    for block in re.split(r"\n[ \t]*\n", text):
+        fields, key = {}, None
+        for line in block.splitlines():
+            if line.startswith("#"):
+                continue
+            if line[:1] in (" ", "\t") and key:
+                fields[key] += "\n" + line.strip()
+            elif ":" in line:
+                key, value = line.split(":", 1)
+                key = key.strip().lower()
+                fields[key] = value.strip()
+        if fields:
+            yield fields
+
+
+def _free_form(text):
+    flat = " ".join(text.split())
+    m = re.search(r"GNU (Lesser |Library )?General Public License,? (?:as published by the Free Software "
+                  r"Foundation;? )?(?:either )?version ([0-9.]+)( of the License,? or \(at your option\) any later)?",
+                  flat, re.I)
+    if m:
+        return ("LGPL-" if m.group(1) else "GPL-") + m.group(2).rstrip(".") + ("+" if m.group(3) else "")
+    m = re.search(r"^License: *(\S.*)$", text, re.M)
+    return m.group(1).strip() if m else "unknown"
+
+
+def licence(path, upstream):
+    try:
+        text = open(path, encoding="utf-8", errors="replace").read()
+    except OSError:
+        return "unknown"
+    if text.startswith("Metadata-Version"):  # a wheel's METADATA (RFC 822 headers, then the README)
+        headers = text.split("\n\n", 1)[0]
+        for key in ("License-Expression", "License"):
+            m = re.search(rf"^{key}: *(\S[^\n]{{0,40}})$", headers, re.M)
+            if m and m.group(1).upper() != "UNKNOWN":
+                return m.group(1).strip()
+        m = re.search(r"^Classifier: License :: (?:OSI Approved :: )?(.+)$", headers, re.M)
+        return m.group(1).replace(" License", "").strip() if m else "unknown"
+    if not re.match(r"Format:.*copyright-format", text):
+        return _free_form(text)
+    found = "unknown"
+    for fields in _paragraphs(text):
+        if "files" in fields and "license" in fields:
+            patterns = fields["files"].split()
+            if any(fnmatch.fnmatchcase(upstream, p) for p in patterns):
+                found = fields["license"].split("\n")[0].strip() or found
+    return found
+
+
+def serve():
+    seen = []  # (hash, name)
+    cache = {}
+    for line in sys.stdin:
+        parts = line.rstrip("\n").split("\t")
+        try:
+            if parts[0] == "check":
+                width, height = int(parts[1]), int(parts[2])
+                with open(parts[3], "rb") as f:
+                    data = f.read()
+                h, answer = verdict(width, height, data)
+                if h is not None:
+                    distance, name = min(((bin(h ^ s).count("1"), n) for s, n in seen), default=(99, ""))
+                    if distance <= MAX_DISTANCE:
+                        answer = f"drop near-duplicate of {name} (distance {distance})"
+            elif parts[0] == "seen":
+                seen.append((int(parts[1], 16), parts[2]))
+                answer = "ok"
+            elif parts[0] == "licence":
+                key = (parts[1], parts[2])
+                if key not in cache:
+                    cache[key] = licence(parts[1], parts[2])
+                answer = cache[key]
+            else:
+                answer = "drop bad request"
+        except Exception as error:  # one broken picture must not stop the install
+            answer = f"drop cannot measure ({type(error).__name__})"
+        print(answer, flush=True)
 
 
 def main():
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+        return
     width, height = int(sys.argv[1]), int(sys.argv[2])
     data = sys.stdin.buffer.read()  # read first, so the producer never dies of a broken pipe
-    if min(width, height) < 128:
-        print(f"drop too small ({width}x{height})")
-        return
-    _, _, pixels = read_ppm(data)
-    c = colourfulness(pixels)
-    print(f"keep {width} {height} {c:.1f}" if c >= 15 else f"drop near-grey (colourfulness {c:.1f})")
+    print(verdict(width, height, data)[1])
 
 
 if __name__ == "__main__":

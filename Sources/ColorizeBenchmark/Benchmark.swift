@@ -6,5 +6,8 @@ struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "colorize-benchmark",
         abstract: "Measure Colorize's speed (build with -c release).",
-        subcommands: [EngineBenchmark.self, ClassifyBenchmark.self, EncoderBenchmark.self, GeneratorBenchmark.self, ImagingBenchmark.self, TrainBenchmark.self, ColorizeBenchmark.self])
+        subcommands: [
+            EngineBenchmark.self, ClassifyBenchmark.self, EncoderBenchmark.self, GeneratorBenchmark.self,
+            ImagingBenchmark.self, TrainBenchmark.self, ColorizeBenchmark.self,
+        ])
 }

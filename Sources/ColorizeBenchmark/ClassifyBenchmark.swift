@@ -46,4 +46,3 @@ struct ClassifyBenchmark: ParsableCommand {
         if failed { throw ExitCode.failure }
     }
 }
-

@@ -36,8 +36,10 @@ struct EncoderBenchmark: ParsableCommand {
         let x = Tensor.uniform([batch, size, size, 1], low: -1, high: 1, using: &random)
         // Batch-6 activations (up to 29 MB a tensor) straddle the 32 MB L3, so both bounds are shown.
         let streaming = streamingBandwidth(mebibytes: 64), cached = streamingBandwidth(mebibytes: 4)
-        print(String(format: "streaming x + y: %.1f GB/s at 3 × 64 MiB (memory), %.1f GB/s at 3 × 4 MiB (cache)",
-                     streaming, cached))
+        print(
+            String(
+                format: "streaming x + y: %.1f GB/s at 3 × 64 MiB (memory), %.1f GB/s at 3 × 4 MiB (cache)",
+                streaming, cached))
         for precision in precision {
             ConvolutionPrecision.$current.withValue(precision) {
                 print("\n\(variant) encoder to stride 32, \(batch)×\(size)×\(size)×1, \(precision), median of \(runs):")

@@ -50,13 +50,16 @@ struct GeneratorBenchmark: ParsableCommand {
                         withoutGradients { _ = generator(lightness, training: false).logitsA }
                     }
                     let step = Timing.median(runs: runs) {
-                        TrainingSteps.pretrain(generator, lightness: lightness, targetsA: targets, targetsB: targets,
-                                               optimizer: adam)
+                        TrainingSteps.pretrain(
+                            generator, lightness: lightness, targetsA: targets, targetsB: targets,
+                            optimizer: adam)
                     }
-                    print("\(architecture)".padding(toLength: 14, withPad: " ", startingAt: 0)
-                          + String(format: "%9.2f M  ", Double(generator.parameterCount) / 1e6)
-                          + "\(precision)".padding(toLength: 9, withPad: " ", startingAt: 0)
-                          + "\(Timing.milliseconds(inference)) \(rate(inference))  \(Timing.milliseconds(step)) \(rate(step))")
+                    print(
+                        "\(architecture)".padding(toLength: 14, withPad: " ", startingAt: 0)
+                            + String(format: "%9.2f M  ", Double(generator.parameterCount) / 1e6)
+                            + "\(precision)".padding(toLength: 9, withPad: " ", startingAt: 0)
+                            + "\(Timing.milliseconds(inference)) \(rate(inference))  \(Timing.milliseconds(step)) \(rate(step))"
+                    )
                 }
             }
         }

@@ -9,10 +9,10 @@ struct PretrainCommand: ParsableCommand {
         commandName: "pretrain",
         abstract: "Pre-train the generator on quantised colours (class-rebalanced cross-entropy).",
         discussion: """
-        Writes RUN/generator.safetensors (+ .optimizer.safetensors) every --checkpoint-every steps and \
-        at the end, RUN/log.jsonl and RUN/samples/step-N.png (grey | colorized | original). Ctrl-C saves \
-        a checkpoint and stops; --resume continues from it.
-        """)
+            Writes RUN/generator.safetensors (+ .optimizer.safetensors) every --checkpoint-every steps and \
+            at the end, RUN/log.jsonl and RUN/samples/step-N.png (grey | colorized | original). Ctrl-C saves \
+            a checkpoint and stops; --resume continues from it.
+            """)
 
     @Option(help: "Folder tree of training photos.")
     var data: String
@@ -23,10 +23,16 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Training image size (multiple of 64).")
     var size = 128
 
-    @Option(help: "Generator family: seed (the seed's U-Net from scratch), lite0 or lite2 (a U-Net decoder on the ImageNet-pretrained EfficientNet-Lite encoder; needs scripts/install-pretrained.sh).")
+    @Option(
+        help:
+            "Generator family: seed (the seed's U-Net from scratch), lite0 or lite2 (a U-Net decoder on the ImageNet-pretrained EfficientNet-Lite encoder; needs scripts/install-pretrained.sh)."
+    )
     var architecture: ModelConfiguration.Architecture = .seed
 
-    @Option(help: "Width multiplier of every layer (1.0 = the seed's 19.2 M-parameter model); of the decoder only for lite0/lite2.")
+    @Option(
+        help:
+            "Width multiplier of every layer (1.0 = the seed's 19.2 M-parameter model); of the decoder only for lite0/lite2."
+    )
     var width = 0.5
 
     @Option(help: "Pretrained encoder: steps that train the decoder alone first.")
@@ -65,7 +71,10 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Background threads decoding photos.")
     var workers = 2
 
-    @Option(help: "Number format of the convolutions' multiply-adds: fp32, or bf16 (fp32 sums and weights; about twice as fast).")
+    @Option(
+        help:
+            "Number format of the convolutions' multiply-adds: fp32, or bf16 (fp32 sums and weights; about twice as fast)."
+    )
     var precision = ConvolutionPrecision.fp32
 
     @Flag(help: "Continue from RUN/generator.safetensors.")
@@ -73,20 +82,26 @@ struct PretrainCommand: ParsableCommand {
 
     func validate() throws {
         guard size > 0 && size % 64 == 0 else { throw ValidationError("--size must be a positive multiple of 64") }
-        guard width > 0 && batch > 0 && lr > 0 else { throw ValidationError("--width, --batch and --lr must be positive") }
-        guard (steps == nil) != (epochs == nil) else { throw ValidationError("give exactly one of --steps and --epochs") }
+        guard width > 0 && batch > 0 && lr > 0 else {
+            throw ValidationError("--width, --batch and --lr must be positive")
+        }
+        guard (steps == nil) != (epochs == nil) else {
+            throw ValidationError("give exactly one of --steps and --epochs")
+        }
         guard checkpointEvery > 0 && logEvery > 0 else { throw ValidationError("intervals must be positive") }
         guard encoderFrozenSteps >= 0 && unfreezeEvery >= 0 && encoderLrScale > 0 else {
-            throw ValidationError("--encoder-frozen-steps and --unfreeze-every must be ≥ 0, --encoder-lr-scale positive")
+            throw ValidationError(
+                "--encoder-frozen-steps and --unfreeze-every must be ≥ 0, --encoder-lr-scale positive")
         }
     }
 
     func run() throws {
         let photos = try PhotoFolder(data)
         let total = steps ?? max(1, (epochs ?? 1) * photos.paths.count / batch)
-        var options = Pretrainer.Options(data: data, runDirectory: out,
-                                         configuration: ModelConfiguration(size: size, widthMultiplier: width, architecture: architecture),
-                                         steps: total)
+        var options = Pretrainer.Options(
+            data: data, runDirectory: out,
+            configuration: ModelConfiguration(size: size, widthMultiplier: width, architecture: architecture),
+            steps: total)
         options.encoderFrozenSteps = encoderFrozenSteps
         options.unfreezeEvery = unfreezeEvery
         options.encoderLearningRateScale = encoderLrScale

@@ -33,8 +33,11 @@ public final class Adam: @unchecked Sendable {
         for (name, parameter) in group.namedParameters where parameter.requiresGradient {
             guard let gradient = gradients[name] else { continue }
             let rate = rate * (learningRateScales.first { name.hasPrefix($0.prefix) }?.scale ?? 1)
-            precondition(gradient.shape == parameter.value.shape, "gradient \(gradient.shape) for \(name) \(parameter.value.shape)")
-            var state = moments.removeValue(forKey: name)
+            precondition(
+                gradient.shape == parameter.value.shape,
+                "gradient \(gradient.shape) for \(name) \(parameter.value.shape)")
+            var state =
+                moments.removeValue(forKey: name)
                 ?? ([Float](repeating: 0, count: gradient.count), [Float](repeating: 0, count: gradient.count))
             gradient.withUnsafeBufferPointer { g in
                 state.m.withUnsafeMutableBufferPointer { m in

@@ -40,18 +40,26 @@ extension Tensor {
     /// then an optional per-channel `bias` and an optional `activation`, fused into one kernel (one
     /// write of the output): y = act(conv(x, w) + b).  With dz = act′(y)·g (`activationGradient`):
     ///   ∂x = inputGradient(dz, w),  ∂w = filterGradient(x, dz),  ∂b = Σ over N, H, W of dz.
-    public static func conv2d(_ input: Tensor, _ filter: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .same,
-                              groups: Int = 1, activation: Activation? = nil) -> Tensor {
-        let g = ConvolutionGeometry(inputShape: input.shape, filterShape: filter.shape, stride: stride, padding: padding, groups: groups)
+    public static func conv2d(
+        _ input: Tensor, _ filter: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .same,
+        groups: Int = 1, activation: Activation? = nil
+    ) -> Tensor {
+        let g = ConvolutionGeometry(
+            inputShape: input.shape, filterShape: filter.shape, stride: stride, padding: padding, groups: groups)
         guard bias != nil || activation != nil else { return conv2d(input, filter, g) }
-        precondition(input.shape == g.inputShape && filter.shape == g.filterShape, "conv2d shapes \(input.shape), \(filter.shape) ≠ \(g)")
-        if let bias { precondition(bias.shape == [g.outChannels], "conv2d bias shape \(bias.shape) for \(g.outChannels) channels") }
+        precondition(
+            input.shape == g.inputShape && filter.shape == g.filterShape,
+            "conv2d shapes \(input.shape), \(filter.shape) ≠ \(g)")
+        if let bias {
+            precondition(bias.shape == [g.outChannels], "conv2d bias shape \(bias.shape) for \(g.outChannels) channels")
+        }
         let out = TensorStorage(count: Shape.count(g.outputShape))
         let inputs = [input, filter] + (bias.map { [$0] } ?? [])
         let cache = reorderedOperandsCache(inputs)
-        ConvolutionKernels.forward(g, input: input.storage.pointer, filter: filter.storage.pointer,
-                                   epilogue: ConvolutionEpilogue(hasBias: bias != nil, activation: activation), bias: bias?.storage.pointer,
-                                   output: out.pointer, cache: cache)
+        ConvolutionKernels.forward(
+            g, input: input.storage.pointer, filter: filter.storage.pointer,
+            epilogue: ConvolutionEpilogue(hasBias: bias != nil, activation: activation), bias: bias?.storage.pointer,
+            output: out.pointer, cache: cache)
         return record(out, shape: g.outputShape, inputs: inputs, savesOutput: activation != nil) { dy, y, needed in
             let dz = if let activation, let y { dy.activationGradient(activation, at: y) } else { dy }
             let biasGradient = bias == nil ? [] : [needed[2] ? dz.sum(toShape: [g.outChannels]) : nil]
@@ -60,16 +68,21 @@ extension Tensor {
     }
 
     /// `conv2d` followed by LeakyReLU(α), fused.
-    public static func conv2d(_ input: Tensor, _ filter: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .same,
-                              leakyReLU alpha: Float) -> Tensor {
+    public static func conv2d(
+        _ input: Tensor, _ filter: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .same,
+        leakyReLU alpha: Float
+    ) -> Tensor {
         conv2d(input, filter, bias: bias, stride: stride, padding: padding, activation: .leakyReLU(alpha))
     }
 
     static func conv2d(_ input: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry) -> Tensor {
-        precondition(input.shape == g.inputShape && filter.shape == g.filterShape, "conv2d shapes \(input.shape), \(filter.shape) ≠ \(g)")
+        precondition(
+            input.shape == g.inputShape && filter.shape == g.filterShape,
+            "conv2d shapes \(input.shape), \(filter.shape) ≠ \(g)")
         let out = TensorStorage(count: Shape.count(g.outputShape))
         let cache = reorderedOperandsCache([input, filter])
-        ConvolutionKernels.forward(g, input: input.storage.pointer, filter: filter.storage.pointer, output: out.pointer, cache: cache)
+        ConvolutionKernels.forward(
+            g, input: input.storage.pointer, filter: filter.storage.pointer, output: out.pointer, cache: cache)
         return record(out, shape: g.outputShape, inputs: [input, filter]) { dy, _, needed in
             convolutionGradients(input, filter, dy, g, needed: needed, cache: cache)
         }
@@ -78,43 +91,60 @@ extension Tensor {
     /// A cache for the reordered bf16 copies a recorded bf16 convolution's passes share (none in
     /// fp32, where the passes read the NHWC tensors as they are, or when nothing is recorded).
     private static func reorderedOperandsCache(_ inputs: [Tensor]) -> ReorderedOperands? {
-        ConvolutionPrecision.current == .bf16 && Autodiff.isRecording && inputs.contains { $0.node != nil } ? ReorderedOperands() : nil
+        ConvolutionPrecision.current == .bf16 && Autodiff.isRecording && inputs.contains { $0.node != nil }
+            ? ReorderedOperands() : nil
     }
 
     /// ∂x and ∂w of a convolution given ∂y; the backward-data pass leaves its reordered dy in
     /// `cache` for the backward-weights pass, which also reuses the forward pass's reordered x.
-    private static func convolutionGradients(_ input: Tensor, _ filter: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry,
-                                             needed: [Bool], cache: ReorderedOperands?) -> [Tensor?] {
+    private static func convolutionGradients(
+        _ input: Tensor, _ filter: Tensor, _ dy: Tensor, _ g: ConvolutionGeometry,
+        needed: [Bool], cache: ReorderedOperands?
+    ) -> [Tensor?] {
         defer { cache?.discard(.destination) }
-        return [needed[0] ? convInputGradient(dy, filter, g, cache: cache) : nil,
-                needed[1] ? convFilterGradient(input, dy, g, cache: cache) : nil]
+        return [
+            needed[0] ? convInputGradient(dy, filter, g, cache: cache) : nil,
+            needed[1] ? convFilterGradient(input, dy, g, cache: cache) : nil,
+        ]
     }
 
     /// The gradient of conv2d with respect to its input (a transposed convolution).
-    public static func convInputGradient(_ outputGradient: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+    public static func convInputGradient(_ outputGradient: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry) -> Tensor
+    {
         convInputGradient(outputGradient, filter, g, cache: nil)
     }
 
-    static func convInputGradient(_ outputGradient: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry, cache: ReorderedOperands?) -> Tensor {
-        precondition(outputGradient.shape == g.outputShape && filter.shape == g.filterShape, "convInputGradient shapes ≠ \(g)")
+    static func convInputGradient(
+        _ outputGradient: Tensor, _ filter: Tensor, _ g: ConvolutionGeometry, cache: ReorderedOperands?
+    ) -> Tensor {
+        precondition(
+            outputGradient.shape == g.outputShape && filter.shape == g.filterShape, "convInputGradient shapes ≠ \(g)")
         let out = TensorStorage(count: Shape.count(g.inputShape))
-        ConvolutionKernels.backwardData(g, outputGradient: outputGradient.storage.pointer, filter: filter.storage.pointer, inputGradient: out.pointer,
-                                        cache: cache)
+        ConvolutionKernels.backwardData(
+            g, outputGradient: outputGradient.storage.pointer, filter: filter.storage.pointer,
+            inputGradient: out.pointer,
+            cache: cache)
         return record(out, shape: g.inputShape, inputs: [outputGradient, filter]) { gx, _, needed in
             [needed[0] ? conv2d(gx, filter, g) : nil, needed[1] ? convFilterGradient(gx, outputGradient, g) : nil]
         }
     }
 
     /// The gradient of conv2d with respect to its filter.
-    public static func convFilterGradient(_ input: Tensor, _ outputGradient: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+    public static func convFilterGradient(_ input: Tensor, _ outputGradient: Tensor, _ g: ConvolutionGeometry) -> Tensor
+    {
         convFilterGradient(input, outputGradient, g, cache: nil)
     }
 
-    static func convFilterGradient(_ input: Tensor, _ outputGradient: Tensor, _ g: ConvolutionGeometry, cache: ReorderedOperands?) -> Tensor {
-        precondition(input.shape == g.inputShape && outputGradient.shape == g.outputShape, "convFilterGradient shapes ≠ \(g)")
+    static func convFilterGradient(
+        _ input: Tensor, _ outputGradient: Tensor, _ g: ConvolutionGeometry, cache: ReorderedOperands?
+    ) -> Tensor {
+        precondition(
+            input.shape == g.inputShape && outputGradient.shape == g.outputShape, "convFilterGradient shapes ≠ \(g)")
         let out = TensorStorage(count: Shape.count(g.filterShape))
-        ConvolutionKernels.backwardWeights(g, input: input.storage.pointer, outputGradient: outputGradient.storage.pointer, filterGradient: out.pointer,
-                                           cache: cache)
+        ConvolutionKernels.backwardWeights(
+            g, input: input.storage.pointer, outputGradient: outputGradient.storage.pointer,
+            filterGradient: out.pointer,
+            cache: cache)
         return record(out, shape: g.filterShape, inputs: [input, outputGradient]) { gw, _, needed in
             [needed[0] ? convInputGradient(outputGradient, gw, g) : nil, needed[1] ? conv2d(input, gw, g) : nil]
         }

@@ -22,9 +22,10 @@ public struct ConvolutionGeometry: Hashable, Sendable {
     public let groups: Int
 
     public init(inputShape: [Int], filterShape: [Int], stride: Int, padding: Padding, groups: Int = 1) {
-        precondition(groups >= 1 && inputShape.count == 4 && filterShape.count == 4
-                     && inputShape[3] == filterShape[2] * groups && filterShape[3] % groups == 0,
-                     "conv2d: input \(inputShape) (NHWC) and filter \(filterShape) (HWIO) do not match in \(groups) groups")
+        precondition(
+            groups >= 1 && inputShape.count == 4 && filterShape.count == 4
+                && inputShape[3] == filterShape[2] * groups && filterShape[3] % groups == 0,
+            "conv2d: input \(inputShape) (NHWC) and filter \(filterShape) (HWIO) do not match in \(groups) groups")
         precondition(stride >= 1, "conv2d: stride must be at least 1")
         (n, h, w, inChannels) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
         (kh, kw, outChannels) = (filterShape[0], filterShape[1], filterShape[3])
@@ -38,7 +39,8 @@ public struct ConvolutionGeometry: Hashable, Sendable {
         switch padding {
         case .same: ((padTop, padBottom), (padLeft, padRight)) = (same(h, kh), same(w, kw))
         case .valid: (padTop, padBottom, padLeft, padRight) = (0, 0, 0, 0)
-        case let .explicit(top, bottom, left, right): (padTop, padBottom, padLeft, padRight) = (top, bottom, left, right)
+        case let .explicit(top, bottom, left, right):
+            (padTop, padBottom, padLeft, padRight) = (top, bottom, left, right)
         }
         outHeight = (h + padTop + padBottom - kh) / stride + 1
         outWidth = (w + padLeft + padRight - kw) / stride + 1

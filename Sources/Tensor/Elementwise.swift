@@ -16,9 +16,12 @@ extension Tensor {
     /// allowed: `a` already has the result's shape, nothing else holds its storage (no other tensor,
     /// saved output or backward rule), and `aIsNeeded` is false (the op's backward does not read a).
     /// That saves an allocation and a third stream of memory traffic in inference and in backward.
-    static func zipped(_ a: consuming Tensor, _ b: Tensor, aIsNeeded: Bool, _ f: (Float, Float) -> Float) -> (TensorStorage, [Int]) {
+    static func zipped(
+        _ a: consuming Tensor, _ b: Tensor, aIsNeeded: Bool, _ f: (Float, Float) -> Float
+    ) -> (TensorStorage, [Int]) {
         let shape = Shape.broadcast(a.shape, b.shape)
-        let result = !aIsNeeded && a.shape == shape && isKnownUniquelyReferenced(&a.storage) && a.storage !== b.storage
+        let result =
+            !aIsNeeded && a.shape == shape && isKnownUniquelyReferenced(&a.storage) && a.storage !== b.storage
             ? a.storage : TensorStorage(count: Shape.count(shape))
         ElementwiseKernels.zip(a.storage.pointer, a.shape, b.storage.pointer, b.shape, result.pointer, shape, f)
         return (result, shape)
@@ -75,8 +78,10 @@ extension Tensor {
         let saved = copy a
         let (out, shape) = zipped(a, b, aIsNeeded: true, /)
         return record(out, shape: shape, inputs: [saved, b]) { g, _, needed in
-            [needed[0] ? (g / b).sum(toShape: saved.shape) : nil,
-             needed[1] ? (-(g * saved) / b.squared()).sum(toShape: b.shape) : nil]
+            [
+                needed[0] ? (g / b).sum(toShape: saved.shape) : nil,
+                needed[1] ? (-(g * saved) / b.squared()).sum(toShape: b.shape) : nil,
+            ]
         }
     }
 
@@ -97,7 +102,8 @@ extension Tensor {
 
     /// eˣ.  ∂ = g·eˣ (reuses the output).
     public func exp() -> Tensor {
-        Tensor.record(mapped { Glibc.expf($0) }, shape: shape, inputs: [self], savesOutput: true) { g, y, _ in [g * y!] }
+        Tensor.record(mapped { Glibc.expf($0) }, shape: shape, inputs: [self], savesOutput: true) { g, y, _ in [g * y!]
+        }
     }
 
     /// ln x.  ∂ = g/x.
@@ -108,7 +114,9 @@ extension Tensor {
 
     /// √x.  ∂ = g/(2√x) (reuses the output).
     public func sqrt() -> Tensor {
-        Tensor.record(mapped { $0.squareRoot() }, shape: shape, inputs: [self], savesOutput: true) { g, y, _ in [g / (y! * 2)] }
+        Tensor.record(mapped { $0.squareRoot() }, shape: shape, inputs: [self], savesOutput: true) { g, y, _ in
+            [g / (y! * 2)]
+        }
     }
 
     /// x².  ∂ = 2g·x.

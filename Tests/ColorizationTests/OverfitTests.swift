@@ -1,6 +1,7 @@
-import Testing
 import NeuralNetwork
 import Tensor
+import Testing
+
 @testable import Colorization
 
 /// The whole pre-training path (generator, both heads, rebalanced cross-entropy, Adam) must be able
@@ -36,7 +37,8 @@ import Tensor
         Self.expectMemorises(PretrainedGenerator(configuration, encoder: encoder, seed: 7))
     }
 
-    static func expectMemorises(_ generator: any ColorizationNetwork, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectMemorises(_ generator: any ColorizationNetwork, sourceLocation: SourceLocation = #_sourceLocation)
+    {
         let adam = Adam(learningRate: 2e-3, beta1: 0.9, beta2: 0.999)
         let (lightness, binsA, binsB) = Self.batch()
         let shape = [2, 64, 64, 16]
@@ -60,7 +62,8 @@ import Tensor
             }
         }
         #expect(lastLoss < firstLoss, "loss \(firstLoss) → \(lastLoss)", sourceLocation: sourceLocation)
-        #expect(accuracy > 0.9, "bin accuracy \(accuracy); loss \(firstLoss) → \(lastLoss)", sourceLocation: sourceLocation)
+        #expect(
+            accuracy > 0.9, "bin accuracy \(accuracy); loss \(firstLoss) → \(lastLoss)", sourceLocation: sourceLocation)
     }
 
     /// Fraction of pixels whose most likely a and b bins are both right.

@@ -1,6 +1,7 @@
 import Foundation
 import NeuralNetwork
 import Testing
+
 @testable import Colorization
 @testable import Tensor
 
@@ -10,8 +11,9 @@ import Testing
 @Suite struct PretrainedGeneratorTests {
     static func generator() throws -> PretrainedGenerator {
         let encoder = try EfficientNetLite(.lite0, greyInput: true, includeClassifier: false)
-        return PretrainedGenerator(ModelConfiguration(size: 64, widthMultiplier: 0.125, architecture: .lite0),
-                                   encoder: encoder, seed: 3)
+        return PretrainedGenerator(
+            ModelConfiguration(size: 64, widthMultiplier: 0.125, architecture: .lite0),
+            encoder: encoder, seed: 3)
     }
 
     static func lightness() -> Tensor {
@@ -22,11 +24,13 @@ import Testing
     @Test func frozenEncoderStaysBitIdenticalThroughADecoderOnlyStep() throws {
         let generator = try Self.generator()
         generator.freeze(firstLayers: generator.encoderLayerCount)
-        let before = Dictionary(uniqueKeysWithValues: generator.namedParameters.map { ($0.name, $0.parameter.value.scalars) })
+        let before = Dictionary(
+            uniqueKeysWithValues: generator.namedParameters.map { ($0.name, $0.parameter.value.scalars) })
         let bins = (0..<(2 * 64 * 64)).map { $0 % 16 }
         let targets = RebalancedCrossEntropy.targets(bins: bins, shape: [2, 64, 64, 16]) { _ in 1 }
-        TrainingSteps.pretrain(generator, lightness: Self.lightness(), targetsA: targets, targetsB: targets,
-                               optimizer: Adam(learningRate: 1e-3))
+        TrainingSteps.pretrain(
+            generator, lightness: Self.lightness(), targetsA: targets, targetsB: targets,
+            optimizer: Adam(learningRate: 1e-3))
         for (name, parameter) in generator.namedParameters {
             let unchanged = parameter.value.scalars == before[name]
             if name.hasPrefix("encoder.") {

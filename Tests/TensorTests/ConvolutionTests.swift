@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensor
 
 @Suite struct ConvolutionTests {
@@ -18,7 +19,8 @@ import Testing
             for (i, c) in Self.cases.enumerated() {
                 let x = GradientCheck.random(c.input, seed: UInt64(20 + i))
                 let w = GradientCheck.random(c.filter, seed: UInt64(30 + i))
-                GradientCheck.expectFirstAndSecondOrder({ Tensor.conv2d($0[0], $0[1], stride: c.stride).squared() }, at: [x, w])
+                GradientCheck.expectFirstAndSecondOrder(
+                    { Tensor.conv2d($0[0], $0[1], stride: c.stride).squared() }, at: [x, w])
             }
         }
     }
@@ -27,12 +29,15 @@ import Testing
     func gradientOpsAreDifferentiable(backend: ConvolutionBackend) {
         ConvolutionBackend.$current.withValue(backend) {
             for (i, c) in Self.cases.enumerated() {
-                let g = ConvolutionGeometry(inputShape: c.input, filterShape: c.filter, stride: c.stride, padding: .same)
+                let g = ConvolutionGeometry(
+                    inputShape: c.input, filterShape: c.filter, stride: c.stride, padding: .same)
                 let x = GradientCheck.random(g.inputShape, seed: UInt64(40 + i))
                 let w = GradientCheck.random(g.filterShape, seed: UInt64(50 + i))
                 let dy = GradientCheck.random(g.outputShape, seed: UInt64(60 + i))
-                GradientCheck.expectFirstAndSecondOrder({ Tensor.convInputGradient($0[0], $0[1], g).squared() }, at: [dy, w])
-                GradientCheck.expectFirstAndSecondOrder({ Tensor.convFilterGradient($0[0], $0[1], g).squared() }, at: [x, dy])
+                GradientCheck.expectFirstAndSecondOrder(
+                    { Tensor.convInputGradient($0[0], $0[1], g).squared() }, at: [dy, w])
+                GradientCheck.expectFirstAndSecondOrder(
+                    { Tensor.convFilterGradient($0[0], $0[1], g).squared() }, at: [x, dy])
             }
         }
     }
@@ -67,7 +72,8 @@ import Testing
                 for (k, (f, s)) in zip(run(fused: true), run(fused: false)).enumerated() {
                     let scale = max(1, s.scalars.map(abs).max() ?? 0)
                     let worst = zip(f.scalars, s.scalars).map { abs($0 - $1) }.max() ?? 0
-                    #expect(f.shape == s.shape && worst <= 1e-5 * scale, "case \(i), result \(k): max difference \(worst)")
+                    #expect(
+                        f.shape == s.shape && worst <= 1e-5 * scale, "case \(i), result \(k): max difference \(worst)")
                 }
             }
         }
@@ -80,8 +86,9 @@ import Testing
                 let x = GradientCheck.random(c.input, seed: UInt64(110 + i))
                 let w = GradientCheck.random(c.filter, seed: UInt64(120 + i))
                 let b = GradientCheck.random([c.filter[3]], seed: UInt64(130 + i))
-                GradientCheck.expectFirstAndSecondOrder({ Tensor.conv2d($0[0], $0[1], bias: $0[2], stride: c.stride).squared() },
-                                                        at: [x, w, b])
+                GradientCheck.expectFirstAndSecondOrder(
+                    { Tensor.conv2d($0[0], $0[1], bias: $0[2], stride: c.stride).squared() },
+                    at: [x, w, b])
             }
         }
     }
@@ -103,7 +110,8 @@ import Testing
     @Test(arguments: [ConvolutionBackend.oneDNN, .direct])
     func fastKernelsMatchIm2col(backend: ConvolutionBackend) {
         let seedLayers: [(input: [Int], filter: [Int], stride: Int, padding: Padding)] = [
-            ([6, 32, 32, 96], [5, 5, 96, 64], 1, .same), ([6, 32, 32, 32], [5, 5, 32, 32], 2, .same), ([2, 64, 64, 1], [11, 11, 1, 32], 1, .same),
+            ([6, 32, 32, 96], [5, 5, 96, 64], 1, .same), ([6, 32, 32, 32], [5, 5, 32, 32], 2, .same),
+            ([2, 64, 64, 1], [11, 11, 1, 32], 1, .same),
         ]
         for c in Self.cases.map({ ($0.input, $0.filter, $0.stride, Padding.same) }) + seedLayers + Self.directCases {
             let g = ConvolutionGeometry(inputShape: c.0, filterShape: c.1, stride: c.2, padding: c.3)
@@ -124,12 +132,15 @@ import Testing
 
     /// The direct kernels take the shapes they are built for (where the CPU has AVX-512F).
     @Test func directKernelsApplyToTheSeedLayers() {
-        let g = ConvolutionGeometry(inputShape: [6, 128, 128, 32], filterShape: [5, 5, 32, 32], stride: 2, padding: .same)
+        let g = ConvolutionGeometry(
+            inputShape: [6, 128, 128, 32], filterShape: [5, 5, 32, 32], stride: 2, padding: .same)
         #expect(DirectConvolution.applies(.backwardWeights, g) == DirectConvolution.isAvailable)
         #expect(!DirectConvolution.applies(.backwardData, g) && !DirectConvolution.applies(.forward(.none), g))
-        let first = ConvolutionGeometry(inputShape: [6, 128, 128, 1], filterShape: [11, 11, 1, 32], stride: 1, padding: .same)
+        let first = ConvolutionGeometry(
+            inputShape: [6, 128, 128, 1], filterShape: [11, 11, 1, 32], stride: 1, padding: .same)
         #expect(DirectConvolution.applies(.backwardData, first) == DirectConvolution.isAvailable)
-        let narrow = ConvolutionGeometry(inputShape: [1, 8, 8, 3], filterShape: [3, 3, 3, 4], stride: 1, padding: .same)
+        let narrow = ConvolutionGeometry(
+            inputShape: [1, 8, 8, 3], filterShape: [3, 3, 3, 4], stride: 1, padding: .same)
         #expect(!DirectConvolution.applies(.backwardWeights, narrow))
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensor
 
 @Suite struct ElementwiseGradientTests {
@@ -17,12 +18,14 @@ import Testing
     @Test func square() { GradientCheck.expectFirstAndSecondOrder({ $0[0].squared() }, at: [x]) }
     @Test func tanh() { GradientCheck.expectFirstAndSecondOrder({ $0[0].tanh() }, at: [x]) }
     @Test func leakyReLU() {
-        GradientCheck.expectFirstAndSecondOrder({ $0[0].leakyReLU(0.1) * $0[0] }, at: [GradientCheck.awayFromZero([2, 3, 4], seed: 4)])
+        GradientCheck.expectFirstAndSecondOrder(
+            { $0[0].leakyReLU(0.1) * $0[0] }, at: [GradientCheck.awayFromZero([2, 3, 4], seed: 4)])
     }
 
     /// Values away from both kinks (0 and 6): ±[0.2, 1], and the same shifted to 6 ± [0.2, 1].
     @Test func relu6() {
-        let near0 = GradientCheck.awayFromZero([2, 3, 4], seed: 9), near6 = GradientCheck.awayFromZero([2, 3, 4], seed: 10) + 6
+        let near0 = GradientCheck.awayFromZero([2, 3, 4], seed: 9),
+            near6 = GradientCheck.awayFromZero([2, 3, 4], seed: 10) + 6
         let x = Tensor.concatenate([near0, near6], axis: 0)
         GradientCheck.expectFirstAndSecondOrder({ $0[0].relu6() * $0[0] }, at: [x])
     }
@@ -34,7 +37,8 @@ import Testing
     @Test func broadcastingOverChannels() {
         let bias = GradientCheck.random([4], seed: 5)
         GradientCheck.expectFirstAndSecondOrder({ ($0[0] + $0[1]) * $0[1] }, at: [x, bias])
-        GradientCheck.expectFirstAndSecondOrder({ $0[0] / $0[1] }, at: [x, GradientCheck.random([3, 1], seed: 6, low: 0.5, high: 2)])
+        GradientCheck.expectFirstAndSecondOrder(
+            { $0[0] / $0[1] }, at: [x, GradientCheck.random([3, 1], seed: 6, low: 0.5, high: 2)])
     }
 
     @Test func broadcastingScalarsBothWays() {
@@ -50,6 +54,9 @@ import Testing
         let a = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
         #expect((a + Tensor(shape: [3], values: [10, 20, 30])).scalars == [11, 22, 33, 14, 25, 36])
         #expect((a * Tensor(shape: [2, 1], values: [2, 3])).scalars == [2, 4, 6, 12, 15, 18])
-        #expect((Tensor(shape: [2, 1], values: [1, 2]) - Tensor(shape: [1, 3], values: [1, 2, 3])).scalars == [0, -1, -2, 1, 0, -1])
+        #expect(
+            (Tensor(shape: [2, 1], values: [1, 2]) - Tensor(shape: [1, 3], values: [1, 2, 3])).scalars == [
+                0, -1, -2, 1, 0, -1,
+            ])
     }
 }

@@ -23,7 +23,8 @@ public final class Colorizer: @unchecked Sendable {
     public func colorize(_ image: Image, temperature: Double? = nil, networkSize: Int? = nil) -> Image {
         let lab = ColorSpace.lab(fromRGB: image.color)
         let lightness = lab.channel(0)
-        let (w, h) = Colorizer.networkDimensions(width: image.width, height: image.height, size: networkSize ?? metadata.configuration.size)
+        let (w, h) = Colorizer.networkDimensions(
+            width: image.width, height: image.height, size: networkSize ?? metadata.configuration.size)
         var input = lightness.resized(width: w, height: h)
         for i in input.values.indices { input.values[i] *= 0.01 }
         let ab = withoutGradients {
@@ -36,11 +37,16 @@ public final class Colorizer: @unchecked Sendable {
     }
 
     /// The generator's a/b estimate [N, H, W, 2] (Lab/100) for L/100 [N, H, W, 1], in inference mode.
-    public static func predictAB(_ generator: any ColorizationNetwork, _ lightness: Tensor, temperature: Double? = nil) -> Tensor {
+    public static func predictAB(
+        _ generator: any ColorizationNetwork, _ lightness: Tensor, temperature: Double? = nil
+    ) -> Tensor {
         withoutGradients {
             let output = generator(lightness, training: false)
-            return Tensor.concatenate([generator.colorEstimate(output.logitsA, temperature: temperature),
-                                       generator.colorEstimate(output.logitsB, temperature: temperature)], axis: 3)
+            return Tensor.concatenate(
+                [
+                    generator.colorEstimate(output.logitsA, temperature: temperature),
+                    generator.colorEstimate(output.logitsB, temperature: temperature),
+                ], axis: 3)
         }
     }
 

@@ -58,9 +58,12 @@ public final class Generator: ColorizationNetwork, @unchecked Sendable {
 
     public var layers: [(name: String, layer: any ParameterGroup)] {
         var list: [(String, any ParameterGroup)] = [
-            ("input_norm", inputNorm), ("enc1", enc1), ("enc2", enc2), ("enc4", enc4), ("enc8_norm", enc8Norm), ("enc8", enc8),
-            ("enc16", enc16), ("enc32", enc32), ("enc64", enc64), ("dec64_norm", dec64Norm), ("dec64", dec64), ("dec32", dec32),
-            ("dec16_norm", dec16Norm), ("dec16", dec16), ("dec8", dec8), ("dec4", dec4), ("dec2_norm", dec2Norm), ("dec2", dec2),
+            ("input_norm", inputNorm), ("enc1", enc1), ("enc2", enc2), ("enc4", enc4), ("enc8_norm", enc8Norm),
+            ("enc8", enc8),
+            ("enc16", enc16), ("enc32", enc32), ("enc64", enc64), ("dec64_norm", dec64Norm), ("dec64", dec64),
+            ("dec32", dec32),
+            ("dec16_norm", dec16Norm), ("dec16", dec16), ("dec8", dec8), ("dec4", dec4), ("dec2_norm", dec2Norm),
+            ("dec2", dec2),
             ("dec1", dec1), ("head_a", headA), ("head_b", headB),
         ]
         if let tanhA, let tanhB { list += [("tanh_a", tanhA), ("tanh_b", tanhB)] }
@@ -89,16 +92,21 @@ public final class Generator: ColorizationNetwork, @unchecked Sendable {
         let d4 = dec4(up(Tensor.concatenate([d8, e8], axis: 3)), leakyReLU: slope)
         let d2 = dec2(dec2Norm(up(Tensor.concatenate([d4, e4], axis: 3)), training: training), leakyReLU: slope)
         let d1 = dec1(up(Tensor.concatenate([d2, e2], axis: 3)), leakyReLU: slope)
-        return GeneratorOutput(logitsA: headA(d1), logitsB: headB(d1), tanhA: tanhA.map { $0(d1).tanh() }, tanhB: tanhB.map { $0(d1).tanh() })
+        return GeneratorOutput(
+            logitsA: headA(d1), logitsB: headB(d1), tanhA: tanhA.map { $0(d1).tanh() },
+            tanhB: tanhB.map { $0(d1).tanh() })
     }
 
     /// The convolutions in forward order with the spatial size of their input at network size
     /// `size`: for FLOP counts and per-layer benchmarks.
     public func convolutions(size s: Int) -> [(name: String, layer: Conv2D, inputSize: Int)] {
-        [("enc1", enc1, s), ("enc2", enc2, s), ("enc4", enc4, s / 2), ("enc8", enc8, s / 4), ("enc16", enc16, s / 8),
-         ("enc32", enc32, s / 16), ("enc64", enc64, s / 32), ("dec64", dec64, s / 64), ("dec32", dec32, s / 32),
-         ("dec16", dec16, s / 16), ("dec8", dec8, s / 8), ("dec4", dec4, s / 4), ("dec2", dec2, s / 2), ("dec1", dec1, s),
-         ("head_a", headA, s), ("head_b", headB, s)]
+        [
+            ("enc1", enc1, s), ("enc2", enc2, s), ("enc4", enc4, s / 2), ("enc8", enc8, s / 4), ("enc16", enc16, s / 8),
+            ("enc32", enc32, s / 16), ("enc64", enc64, s / 32), ("dec64", dec64, s / 64), ("dec32", dec32, s / 32),
+            ("dec16", dec16, s / 16), ("dec8", dec8, s / 8), ("dec4", dec4, s / 4), ("dec2", dec2, s / 2),
+            ("dec1", dec1, s),
+            ("head_a", headA, s), ("head_b", headB, s),
+        ]
     }
 
     /// Multiply-adds of one forward pass at `size`×`size`, batch 1 (from the layer shapes).

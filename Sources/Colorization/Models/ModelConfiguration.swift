@@ -20,8 +20,10 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         case seed, lite0, lite2
     }
 
-    public init(size: Int = 128, widthMultiplier: Double = 1, bins: Int = 16, temperature: Double = 0.38,
-                includeTanhHeads: Bool = false, architecture: Architecture = .seed) {
+    public init(
+        size: Int = 128, widthMultiplier: Double = 1, bins: Int = 16, temperature: Double = 0.38,
+        includeTanhHeads: Bool = false, architecture: Architecture = .seed
+    ) {
         precondition(size > 0 && size % 64 == 0, "size must be a positive multiple of 64, got \(size)")
         precondition(widthMultiplier > 0 && bins >= 2 && temperature > 0, "bad model configuration")
         self.size = size

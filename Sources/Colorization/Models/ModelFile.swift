@@ -12,10 +12,14 @@ public enum ModelFile {
         public var stage: String
     }
 
-    public static func save(_ generator: any ColorizationNetwork, magicWeights: MagicWeights?, step: Int, stage: String,
-                            to path: String) throws(CheckpointError) {
-        var metadata = ["format": "colorize-generator-1", "step": String(step), "stage": stage,
-                        "configuration": json(generator.configuration)]
+    public static func save(
+        _ generator: any ColorizationNetwork, magicWeights: MagicWeights?, step: Int, stage: String,
+        to path: String
+    ) throws(CheckpointError) {
+        var metadata = [
+            "format": "colorize-generator-1", "step": String(step), "stage": stage,
+            "configuration": json(generator.configuration),
+        ]
         if let magicWeights { metadata["magic_weights"] = json(magicWeights) }
         try Checkpoint.save(generator, metadata: metadata, to: path)
     }
@@ -46,7 +50,9 @@ public enum ModelFile {
 
     /// A new, untrained generator of the configuration's architecture; a pretrained-encoder one
     /// starts from the ImageNet weights that `scripts/install-pretrained.sh` installs.
-    public static func newGenerator(_ configuration: ModelConfiguration, seed: UInt64) throws(CheckpointError)
+    public static func newGenerator(
+        _ configuration: ModelConfiguration, seed: UInt64
+    ) throws(CheckpointError)
         -> any ColorizationNetwork
     {
         switch configuration.architecture {
@@ -61,12 +67,16 @@ public enum ModelFile {
 
     static func parse(_ metadata: [String: String], path: String) throws(CheckpointError) -> Metadata {
         guard let text = metadata["configuration"],
-              let configuration = try? JSONDecoder().decode(ModelConfiguration.self, from: Data(text.utf8)) else {
+            let configuration = try? JSONDecoder().decode(ModelConfiguration.self, from: Data(text.utf8))
+        else {
             throw .malformed(path: path, reason: "no generator configuration in its metadata (not a Colorize model?)")
         }
-        let weights = metadata["magic_weights"].flatMap { try? JSONDecoder().decode(MagicWeights.self, from: Data($0.utf8)) }
-        return Metadata(configuration: configuration, magicWeights: weights, step: metadata["step"].flatMap(Int.init) ?? 0,
-                        stage: metadata["stage"] ?? "unknown")
+        let weights = metadata["magic_weights"].flatMap {
+            try? JSONDecoder().decode(MagicWeights.self, from: Data($0.utf8))
+        }
+        return Metadata(
+            configuration: configuration, magicWeights: weights, step: metadata["step"].flatMap(Int.init) ?? 0,
+            stage: metadata["stage"] ?? "unknown")
     }
 
     static func json(_ value: some Encodable) -> String {

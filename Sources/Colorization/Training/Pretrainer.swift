@@ -44,7 +44,8 @@ public final class Pretrainer {
         case incompatibleResume(String)
         public var description: String {
             switch self {
-            case let .noUsablePhotos(path): "\(path): no usable photos (all unreadable or smaller than the training size)"
+            case let .noUsablePhotos(path):
+                "\(path): no usable photos (all unreadable or smaller than the training size)"
             case let .incompatibleResume(reason): "cannot resume: \(reason)"
             }
         }
@@ -53,12 +54,15 @@ public final class Pretrainer {
     let options: Options
     public init(_ options: Options) { self.options = options }
 
-    public var checkpointPath: String { (options.runDirectory as NSString).appendingPathComponent("generator.safetensors") }
+    public var checkpointPath: String {
+        (options.runDirectory as NSString).appendingPathComponent("generator.safetensors")
+    }
 
     /// Runs until `steps` or Ctrl-C, saving a checkpoint at the end either way. Returns the last step.
     @discardableResult
     public func run() throws -> Int {
-        try TrainingRun.start(data: options.data, runDirectory: options.runDirectory, precision: options.precision, train)
+        try TrainingRun.start(
+            data: options.data, runDirectory: options.runDirectory, precision: options.precision, train)
     }
 
     private func train(_ photos: PhotoFolder, samplesDirectory: String) throws -> Int {
@@ -71,7 +75,9 @@ public final class Pretrainer {
         let adam = Adam(learningRate: options.learningRate)
         if options.resume, fileManager.fileExists(atPath: checkpointPath) {
             let (loaded, metadata) = try ModelFile.loadGenerator(from: checkpointPath)
-            guard let weights = metadata.magicWeights else { throw Failure.incompatibleResume("\(checkpointPath) has no magic weights") }
+            guard let weights = metadata.magicWeights else {
+                throw Failure.incompatibleResume("\(checkpointPath) has no magic weights")
+            }
             generator = loaded
             configuration = metadata.configuration
             magicWeights = weights
@@ -85,10 +91,13 @@ public final class Pretrainer {
                 magicWeights = try MagicWeights.read(path: path)
             } else {
                 print("estimating magic weights from 2000 crops (use `colorize weights` for the seed's 40k)…")
-                let estimator = BatchLoader(photos: photos, size: configuration.size, batchSize: 20, seed: options.seed ^ 0xABCD,
-                                            workers: options.workers)
+                let estimator = BatchLoader(
+                    photos: photos, size: configuration.size, batchSize: 20, seed: options.seed ^ 0xABCD,
+                    workers: options.workers)
                 defer { estimator.stop() }
-                guard let weights = MagicWeights.estimate(from: estimator, crops: 2000) else { throw Failure.noUsablePhotos(options.data) }
+                guard let weights = MagicWeights.estimate(from: estimator, crops: 2000) else {
+                    throw Failure.noUsablePhotos(options.data)
+                }
                 magicWeights = weights
             }
             try magicWeights.write(to: (options.runDirectory as NSString).appendingPathComponent("magic-weights.json"))
@@ -98,36 +107,46 @@ public final class Pretrainer {
             return startStep
         }
 
-        let loader = BatchLoader(photos: photos, size: configuration.size, batchSize: options.batchSize, seed: options.seed,
-                                 startBatch: startStep, workers: options.workers)
+        let loader = BatchLoader(
+            photos: photos, size: configuration.size, batchSize: options.batchSize, seed: options.seed,
+            startBatch: startStep, workers: options.workers)
         defer { loader.stop() }
         guard let preview = loader.makeBatch(Int(Int32.max)) else { throw Failure.noUsablePhotos(options.data) }
-        let monitor = TrainingMonitor(logPath: (options.runDirectory as NSString).appendingPathComponent("log.jsonl"),
-                                      firstStep: startStep, lastStep: options.steps)
-        print("pre-training: \(photos.paths.count) photos, size \(configuration.size), width \(configuration.widthMultiplier), "
-              + "batch \(options.batchSize), lr \(options.learningRate), \(options.precision) convolutions, "
-              + "\(generator.trainableParameterCount) trainable parameters")
+        let monitor = TrainingMonitor(
+            logPath: (options.runDirectory as NSString).appendingPathComponent("log.jsonl"),
+            firstStep: startStep, lastStep: options.steps)
+        print(
+            "pre-training: \(photos.paths.count) photos, size \(configuration.size), width \(configuration.widthMultiplier), "
+                + "batch \(options.batchSize), lr \(options.learningRate), \(options.precision) convolutions, "
+                + "\(generator.trainableParameterCount) trainable parameters")
 
         func save(_ step: Int) throws {
             try ModelFile.save(generator, magicWeights: magicWeights, step: step, stage: "pretrain", to: checkpointPath)
             try Checkpoint.saveOptimizer(adam, for: generator, modelPath: checkpointPath)
-            try ImageCodec.write(SampleSheet.preview(generator, preview), to: (samplesDirectory as NSString).appendingPathComponent(String(format: "step-%06d.png", step)))
+            try ImageCodec.write(
+                SampleSheet.preview(generator, preview),
+                to: (samplesDirectory as NSString).appendingPathComponent(String(format: "step-%06d.png", step)))
         }
 
         adam.learningRateScales = [("encoder.", options.encoderLearningRateScale)]
         var step = startStep
         var window = (lossA: 0.0, lossB: 0.0, images: 0, seconds: 0.0, wait: loader.waitSeconds)
-        let shape = { (batch: TrainingBatch) in [batch.count, configuration.size, configuration.size, configuration.bins] }
+        let shape = { (batch: TrainingBatch) in
+            [batch.count, configuration.size, configuration.size, configuration.bins]
+        }
         while step < options.steps && !monitor.wasInterrupted {
             let started = Date()
             guard let batch = loader.next() else { throw Failure.noUsablePhotos(options.data) }
             if let pretrained = generator as? PretrainedGenerator {
                 pretrained.freeze(firstLayers: frozenEncoderLayers(atStep: step, of: pretrained.encoderLayerCount))
             }
-            let targetsA = RebalancedCrossEntropy.targets(bins: batch.binsA, shape: shape(batch), scale: magicWeights.targetScaleA)
-            let targetsB = RebalancedCrossEntropy.targets(bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
-            let losses = TrainingSteps.pretrain(generator, lightness: batch.lightness, targetsA: targetsA, targetsB: targetsB,
-                                                optimizer: adam)
+            let targetsA = RebalancedCrossEntropy.targets(
+                bins: batch.binsA, shape: shape(batch), scale: magicWeights.targetScaleA)
+            let targetsB = RebalancedCrossEntropy.targets(
+                bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
+            let losses = TrainingSteps.pretrain(
+                generator, lightness: batch.lightness, targetsA: targetsA, targetsB: targetsB,
+                optimizer: adam)
             step += 1
             window.lossA += Double(losses.a)
             window.lossB += Double(losses.b)
@@ -137,10 +156,15 @@ public final class Pretrainer {
                 let steps = Double(max(1, step % options.logEvery == 0 ? options.logEvery : step % options.logEvery))
                 let wait = loader.waitSeconds - window.wait
                 let rate = Double(window.images) / window.seconds
-                monitor.record(["step": step, "loss_a": window.lossA / steps, "loss_b": window.lossB / steps,
-                                "images_per_second": rate, "data_wait_seconds": wait, "skipped_files": loader.skippedCount])
-                monitor.show(step: step, String(format: "loss a %.4f b %.4f  %.2f img/s  data wait %.1fs",
-                                                window.lossA / steps, window.lossB / steps, rate, wait))
+                monitor.record([
+                    "step": step, "loss_a": window.lossA / steps, "loss_b": window.lossB / steps,
+                    "images_per_second": rate, "data_wait_seconds": wait, "skipped_files": loader.skippedCount,
+                ])
+                monitor.show(
+                    step: step,
+                    String(
+                        format: "loss a %.4f b %.4f  %.2f img/s  data wait %.1fs",
+                        window.lossA / steps, window.lossB / steps, rate, wait))
                 window = (0, 0, 0, 0, loader.waitSeconds)
             }
             if step % options.checkpointEvery == 0 { try save(step) }

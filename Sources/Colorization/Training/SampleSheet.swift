@@ -16,7 +16,9 @@ public enum SampleSheet {
                 colorized += [l, ab[q] * 100, ab[q + 1] * 100]
                 real += [l, truth[o + 1] * 100, truth[o + 2] * 100]
             }
-            return [grey, colorized, real].map { ColorSpace.rgb(fromLab: Raster(width: w, height: h, channels: 3, values: $0)) }
+            return [grey, colorized, real].map {
+                ColorSpace.rgb(fromLab: Raster(width: w, height: h, channels: 3, values: $0))
+            }
         }
     }
 

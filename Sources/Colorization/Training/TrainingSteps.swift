@@ -7,8 +7,10 @@ public enum TrainingSteps {
     /// Pre-training: class-rebalanced cross-entropy on both heads, generator in training mode
     /// (batch statistics). Returns the two heads' losses.
     @discardableResult
-    public static func pretrain(_ generator: any ColorizationNetwork, lightness: Tensor, targetsA: Tensor, targetsB: Tensor,
-                                optimizer: Adam) -> (a: Float, b: Float) {
+    public static func pretrain(
+        _ generator: any ColorizationNetwork, lightness: Tensor, targetsA: Tensor, targetsB: Tensor,
+        optimizer: Adam
+    ) -> (a: Float, b: Float) {
         var lossA = Tensor(0), lossB = Tensor(0)
         let (_, grads) = valueAndGradients(of: generator) {
             (lossA, lossB) = pretrainingLosses(generator, lightness: lightness, targetsA: targetsA, targetsB: targetsB)
@@ -20,23 +22,30 @@ public enum TrainingSteps {
 
     /// The pre-training objective's two terms: each head's rebalanced cross-entropy, the generator
     /// in training mode.
-    public static func pretrainingLosses(_ generator: any ColorizationNetwork, lightness: Tensor, targetsA: Tensor,
-                                         targetsB: Tensor) -> (a: Tensor, b: Tensor) {
+    public static func pretrainingLosses(
+        _ generator: any ColorizationNetwork, lightness: Tensor, targetsA: Tensor,
+        targetsB: Tensor
+    ) -> (a: Tensor, b: Tensor) {
         let output = generator(lightness, training: true)
-        return (RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA),
-                RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB))
+        return (
+            RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA),
+            RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB)
+        )
     }
 
     /// Critic: real Lab crops against the generator's colours on their L (`lightness`, channel 0
     /// of `lab`; the generator runs without a tape, so it is fixed), WGAN-GP loss with the exact
     /// penalty at interpolates mixed by `epsilon` [N, 1, 1, 1].
     @discardableResult
-    public static func critic(_ critic: Critic, generator: any ColorizationNetwork, lab: Tensor, lightness: Tensor, epsilon: Tensor,
-                              lambda: Float, optimizer: Adam) -> GradientPenalty.CriticObjective {
+    public static func critic(
+        _ critic: Critic, generator: any ColorizationNetwork, lab: Tensor, lightness: Tensor, epsilon: Tensor,
+        lambda: Float, optimizer: Adam
+    ) -> GradientPenalty.CriticObjective {
         let fake = Tensor.concatenate([lightness, Colorizer.predictAB(generator, lightness)], axis: 3)
         var objective: GradientPenalty.CriticObjective?
         let (_, grads) = valueAndGradients(of: critic) {
-            let result = GradientPenalty.criticObjective(critic: { critic($0) }, real: lab, fake: fake, epsilon: epsilon, lambda: lambda)
+            let result = GradientPenalty.criticObjective(
+                critic: { critic($0) }, real: lab, fake: fake, epsilon: epsilon, lambda: lambda)
             objective = result
             return result.loss
         }
@@ -49,13 +58,17 @@ public enum TrainingSteps {
     /// differentiated), plus `anchorWeight` × the rebalanced cross-entropy to the true colours so
     /// they stay anchored to the pre-trained distribution. BatchNorm uses its running statistics.
     @discardableResult
-    public static func generator(_ generator: any ColorizationNetwork, critic: Critic, lightness: Tensor, targetsA: Tensor, targetsB: Tensor,
-                                 anchorWeight: Float, optimizer: Adam) -> Float {
+    public static func generator(
+        _ generator: any ColorizationNetwork, critic: Critic, lightness: Tensor, targetsA: Tensor, targetsB: Tensor,
+        anchorWeight: Float, optimizer: Adam
+    ) -> Float {
         let (loss, grads) = valueAndGradients(of: generator) {
             let output = generator(lightness, training: false)
-            let ab = Tensor.concatenate([generator.colorEstimate(output.logitsA), generator.colorEstimate(output.logitsB)], axis: 3)
+            let ab = Tensor.concatenate(
+                [generator.colorEstimate(output.logitsA), generator.colorEstimate(output.logitsB)], axis: 3)
             let adversarial = -critic(Tensor.concatenate([lightness, ab], axis: 3)).mean()
-            let anchor = RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA)
+            let anchor =
+                RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA)
                 + RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB)
             return adversarial + anchor * anchorWeight
         }

@@ -62,8 +62,10 @@ public final class EfficientNetLite: ParameterGroup, @unchecked Sendable {
             case .pytorch:
                 ("\(conv).weight", ["weight", "bias", "running_mean", "running_var"].map { "\(bn).\($0)" })
             case .engine(let prefix):
-                ("\(prefix)\(unit).conv.weight",
-                 ["gamma", "beta", "moving_mean", "moving_variance"].map { "\(prefix)\(unit).bn.\($0)" })
+                (
+                    "\(prefix)\(unit).conv.weight",
+                    ["gamma", "beta", "moving_mean", "moving_variance"].map { "\(prefix)\(unit).bn.\($0)" }
+                )
             }
         }
         func unit(

@@ -26,60 +26,89 @@ enum ConvolutionKernels {
     /// y = epilogue(conv(x, w)); `bias` must be given exactly when the epilogue has one.
     /// `cache` (see `ReorderedOperands`) lets oneDNN's backward passes reuse the forward pass's
     /// reordered x and the backward-data pass's reordered dy.
-    static func forward(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                        epilogue: ConvolutionEpilogue = .none, bias: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>,
-                        cache: ReorderedOperands? = nil) {
+    static func forward(
+        _ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+        epilogue: ConvolutionEpilogue = .none, bias: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>,
+        cache: ReorderedOperands? = nil
+    ) {
         precondition(epilogue.hasBias == (bias != nil), "bias pointer must match the epilogue")
-        dispatch(.forward(epilogue), g, oneDNN: {
-            OneDNNConvolution.forward(g, input: input, filter: filter, epilogue: epilogue, bias: bias, output: output, cache: cache)
-        }, im2col: {
-            if g.isDepthwise {
-                DepthwiseConvolution.forward(g, input: input, filter: filter, output: output)
-            } else {
-                Im2ColConvolution.forward(g, input: input, filter: filter, output: output)
-            }
-            if epilogue != .none {
-                ElementwiseKernels.biasAndActivation(output, count: Shape.count(g.outputShape), bias: bias, channels: g.outChannels,
-                                                     activation: epilogue.activation)
-            }
-        })
+        dispatch(
+            .forward(epilogue), g,
+            oneDNN: {
+                OneDNNConvolution.forward(
+                    g, input: input, filter: filter, epilogue: epilogue, bias: bias, output: output, cache: cache)
+            },
+            im2col: {
+                if g.isDepthwise {
+                    DepthwiseConvolution.forward(g, input: input, filter: filter, output: output)
+                } else {
+                    Im2ColConvolution.forward(g, input: input, filter: filter, output: output)
+                }
+                if epilogue != .none {
+                    ElementwiseKernels.biasAndActivation(
+                        output, count: Shape.count(g.outputShape), bias: bias, channels: g.outChannels,
+                        activation: epilogue.activation)
+                }
+            })
     }
 
-    static func backwardData(_ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                             inputGradient: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil) {
-        dispatch(.backwardData, g, oneDNN: {
-            OneDNNConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient, cache: cache)
-        }, direct: {
-            DirectConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
-        }, im2col: {
-            if g.isDepthwise {
-                DepthwiseConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
-            } else {
-                Im2ColConvolution.backwardData(g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
-            }
-        })
+    static func backwardData(
+        _ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil
+    ) {
+        dispatch(
+            .backwardData, g,
+            oneDNN: {
+                OneDNNConvolution.backwardData(
+                    g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient, cache: cache)
+            },
+            direct: {
+                DirectConvolution.backwardData(
+                    g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
+            },
+            im2col: {
+                if g.isDepthwise {
+                    DepthwiseConvolution.backwardData(
+                        g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
+                } else {
+                    Im2ColConvolution.backwardData(
+                        g, outputGradient: outputGradient, filter: filter, inputGradient: inputGradient)
+                }
+            })
     }
 
-    static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                                filterGradient: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil) {
-        dispatch(.backwardWeights, g, oneDNN: {
-            OneDNNConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient, cache: cache)
-        }, direct: {
-            DirectConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
-        }, im2col: {
-            if g.isDepthwise {
-                DepthwiseConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
-            } else {
-                Im2ColConvolution.backwardWeights(g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
-            }
-        })
+    static func backwardWeights(
+        _ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+        filterGradient: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil
+    ) {
+        dispatch(
+            .backwardWeights, g,
+            oneDNN: {
+                OneDNNConvolution.backwardWeights(
+                    g, input: input, outputGradient: outputGradient, filterGradient: filterGradient, cache: cache)
+            },
+            direct: {
+                DirectConvolution.backwardWeights(
+                    g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
+            },
+            im2col: {
+                if g.isDepthwise {
+                    DepthwiseConvolution.backwardWeights(
+                        g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
+                } else {
+                    Im2ColConvolution.backwardWeights(
+                        g, input: input, outputGradient: outputGradient, filterGradient: filterGradient)
+                }
+            })
     }
 
     /// The kernels a pass can run on. `oneDNN` and `direct` return false where they do not apply.
     private enum Kernel: String { case oneDNN, direct, im2col }
 
-    private static func dispatch(_ pass: ConvolutionPass, _ g: ConvolutionGeometry, oneDNN: () -> Bool,
-                                 direct: () -> Bool = { false }, im2col: () -> Void) {
+    private static func dispatch(
+        _ pass: ConvolutionPass, _ g: ConvolutionGeometry, oneDNN: () -> Bool,
+        direct: () -> Bool = { false }, im2col: () -> Void
+    ) {
         switch ConvolutionBackend.current {
         case .im2col: im2col()
         case .oneDNN: if !oneDNN() { im2col() }
@@ -103,7 +132,9 @@ enum ConvolutionKernels {
             let key = ConvolutionProblem(pass: pass, geometry: g)
             if let known = choices[key] { return known }
             let scratch = ScratchOperands(g)
-            let (x, w, y, b) = (scratch.input.pointer, scratch.filter.pointer, scratch.output.pointer, scratch.bias.pointer)
+            let (x, w, y, b) = (
+                scratch.input.pointer, scratch.filter.pointer, scratch.output.pointer, scratch.bias.pointer
+            )
             let run: (ConvolutionBackend) -> Void = { backend in
                 ConvolutionBackend.$current.withValue(backend) {
                     switch pass {
@@ -155,10 +186,13 @@ enum KernelLog {
     static func choice(_ problem: ConvolutionProblem, _ candidates: [(String, UInt64)]) {
         guard isOn else { return }
         let g = problem.geometry
-        let shape = "\(g.n)×\(g.h)×\(g.w)×\(g.inChannels)→\(g.outChannels) \(g.kh)×\(g.kw)/\(g.strideH)"
+        let shape =
+            "\(g.n)×\(g.h)×\(g.w)×\(g.inChannels)→\(g.outChannels) \(g.kh)×\(g.kw)/\(g.strideH)"
             + (g.groups > 1 ? " in \(g.groups) groups" : "")
-        let timings = candidates.map { "\($0.0) \(String(format: "%.2f", Double($0.1) / 1e6)) ms" }.joined(separator: ", ")
-        FileHandle.standardError.write(Data("kernel choice \(problem.pass) \(problem.precision) \(shape): \(timings)\n".utf8))
+        let timings = candidates.map { "\($0.0) \(String(format: "%.2f", Double($0.1) / 1e6)) ms" }.joined(
+            separator: ", ")
+        FileHandle.standardError.write(
+            Data("kernel choice \(problem.pass) \(problem.precision) \(shape): \(timings)\n".utf8))
     }
 }
 

@@ -19,15 +19,9 @@ enum DepthwiseConvolution {
                 for ox in 0..<g.outWidth {
                     let y = output + (row * g.outWidth + ox) * c
                     y.initialize(repeating: 0, count: c)
-                    for ky in 0..<g.kh {
-                        let iy = oy * g.strideH - g.padTop + ky
-                        guard iy >= 0 && iy < g.h else { continue }
-                        for kx in 0..<g.kw {
-                            let ix = ox * g.strideW - g.padLeft + kx
-                            guard ix >= 0 && ix < g.w else { continue }
-                            let x = input + ((image * g.h + iy) * g.w + ix) * c, w = filter + (ky * g.kw + kx) * c
-                            for k in 0..<c { y[k] += x[k] * w[k] }
-                        }
+                    forEachTap(g, image: image, oy: oy, ox: ox) { pixel, tap in
+                        let x = input + pixel * c, w = filter + tap * c
+                        for k in 0..<c { y[k] += x[k] * w[k] }
                     }
                 }
             }
@@ -78,17 +72,28 @@ enum DepthwiseConvolution {
                 let (image, oy) = row.quotientAndRemainder(dividingBy: g.outHeight)
                 for ox in 0..<g.outWidth {
                     let dy = outputGradient + (row * g.outWidth + ox) * c
-                    for ky in 0..<g.kh {
-                        let iy = oy * g.strideH - g.padTop + ky
-                        guard iy >= 0 && iy < g.h else { continue }
-                        for kx in 0..<g.kw {
-                            let ix = ox * g.strideW - g.padLeft + kx
-                            guard ix >= 0 && ix < g.w else { continue }
-                            let x = input + ((image * g.h + iy) * g.w + ix) * c, dw = partial + (ky * g.kw + kx) * c
-                            for k in 0..<c { dw[k] += dy[k] * x[k] }
-                        }
+                    forEachTap(g, image: image, oy: oy, ox: ox) { pixel, tap in
+                        let x = input + pixel * c, dw = partial + tap * c
+                        for k in 0..<c { dw[k] += dy[k] * x[k] }
                     }
                 }
+            }
+        }
+    }
+
+    /// Calls `body(pixel, tap)` for each in-bounds tap of output pixel (image, oy, ox): `pixel`
+    /// indexes the input's pixels (n·h·w), `tap` the filter's (ky·kw + kx).
+    @inline(__always)
+    private static func forEachTap(
+        _ g: ConvolutionGeometry, image: Int, oy: Int, ox: Int, _ body: (_ pixel: Int, _ tap: Int) -> Void
+    ) {
+        for ky in 0..<g.kh {
+            let iy = oy * g.strideH - g.padTop + ky
+            guard iy >= 0 && iy < g.h else { continue }
+            for kx in 0..<g.kw {
+                let ix = ox * g.strideW - g.padLeft + kx
+                guard ix >= 0 && ix < g.w else { continue }
+                body((image * g.h + iy) * g.w + ix, ky * g.kw + kx)
             }
         }
     }

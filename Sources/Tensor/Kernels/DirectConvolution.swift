@@ -25,8 +25,10 @@ enum DirectConvolution {
     /// dX as a correlation of dY, zero-padded so that every tap is in bounds, with the flipped
     /// filter; each output pixel is a dot product over taps and channels. The padded copy costs
     /// one pass over dY; its rows and then dX's rows are split across the threads.
-    static func backwardData(_ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                             inputGradient: UnsafeMutablePointer<Float>) -> Bool {
+    static func backwardData(
+        _ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>
+    ) -> Bool {
         guard applies(.backwardData, g) else { return false }
         var geometry = ck_convolution_geometry(g)
         let channels = g.outChannels
@@ -45,27 +47,33 @@ enum DirectConvolution {
                 // left + outWidth = w + padRight ≤ paddedWidth, as padRight < kw.
                 let width = g.outWidth
                 destination.update(repeating: 0, count: left * channels)
-                (destination + left * channels).update(from: outputGradient + ((image * g.outHeight + sourceY) * g.outWidth) * channels,
-                                                       count: width * channels)
-                (destination + (left + width) * channels).update(repeating: 0, count: (paddedWidth - left - width) * channels)
+                (destination + left * channels).update(
+                    from: outputGradient + ((image * g.outHeight + sourceY) * g.outWidth) * channels,
+                    count: width * channels)
+                (destination + (left + width) * channels).update(
+                    repeating: 0, count: (paddedWidth - left - width) * channels)
             }
         }
         Parallel.forEachRange(g.n * g.h, cost: g.w * g.kh * g.kw * channels) { rows in
-            ck_convolution_input_gradient_one_channel(&geometry, target, filter, inputGradient, Int32(rows.lowerBound), Int32(rows.upperBound))
+            ck_convolution_input_gradient_one_channel(
+                &geometry, target, filter, inputGradient, Int32(rows.lowerBound), Int32(rows.upperBound))
         }
         return true
     }
 
     /// dW = Σ over images and output pixels of X(tap) ⊗ dY, split by output rows across the
     /// threads, each summing into its own copy of dW (`Parallel.sumOfParts`).
-    static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                                filterGradient: UnsafeMutablePointer<Float>) -> Bool {
+    static func backwardWeights(
+        _ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+        filterGradient: UnsafeMutablePointer<Float>
+    ) -> Bool {
         guard applies(.backwardWeights, g) else { return false }
         var geometry = ck_convolution_geometry(g)
         let count = Shape.count(g.filterShape), rows = g.n * g.outHeight
         filterGradient.update(repeating: 0, count: count)
         Parallel.sumOfParts(rows, cost: g.multiplyAdds / rows, count: count, into: filterGradient) { range, partial in
-            ck_convolution_filter_gradient(&geometry, input, outputGradient, partial, Int32(range.lowerBound), Int32(range.upperBound))
+            ck_convolution_filter_gradient(
+                &geometry, input, outputGradient, partial, Int32(range.lowerBound), Int32(range.upperBound))
         }
         return true
     }
@@ -73,8 +81,11 @@ enum DirectConvolution {
 
 extension ck_convolution_geometry {
     init(_ g: ConvolutionGeometry) {
-        self.init(n: Int32(g.n), h: Int32(g.h), w: Int32(g.w), in_channels: Int32(g.inChannels), out_channels: Int32(g.outChannels),
-                  kh: Int32(g.kh), kw: Int32(g.kw), stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
-                  pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft), out_height: Int32(g.outHeight), out_width: Int32(g.outWidth))
+        self.init(
+            n: Int32(g.n), h: Int32(g.h), w: Int32(g.w), in_channels: Int32(g.inChannels),
+            out_channels: Int32(g.outChannels),
+            kh: Int32(g.kh), kw: Int32(g.kw), stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
+            pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft), out_height: Int32(g.outHeight),
+            out_width: Int32(g.outWidth))
     }
 }

@@ -12,22 +12,33 @@ import Synchronization
 enum OneDNNConvolution {
     /// With a `cache`, the forward pass keeps its reordered copy of x there, the backward-data pass
     /// its copy of dy, and the backward-weights pass uses both instead of reordering again.
-    static func forward(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                        epilogue: ConvolutionEpilogue, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
-                        cache: ReorderedOperands? = nil) -> Bool {
-        run(.forward(epilogue), g, source: input, filter: UnsafeMutablePointer(mutating: filter), bias: bias, destination: output,
+    static func forward(
+        _ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+        epilogue: ConvolutionEpilogue, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+        cache: ReorderedOperands? = nil
+    ) -> Bool {
+        run(
+            .forward(epilogue), g, source: input, filter: UnsafeMutablePointer(mutating: filter), bias: bias,
+            destination: output,
             cache: cache, keep: [.source])
     }
 
-    static func backwardData(_ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                             inputGradient: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil) -> Bool {
-        run(.backwardData, g, source: inputGradient, filter: UnsafeMutablePointer(mutating: filter), bias: nil,
+    static func backwardData(
+        _ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil
+    ) -> Bool {
+        run(
+            .backwardData, g, source: inputGradient, filter: UnsafeMutablePointer(mutating: filter), bias: nil,
             destination: UnsafeMutablePointer(mutating: outputGradient), cache: cache, keep: [.destination])
     }
 
-    static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                                filterGradient: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil) -> Bool {
-        run(.backwardWeights, g, source: input, filter: filterGradient, bias: nil, destination: UnsafeMutablePointer(mutating: outputGradient),
+    static func backwardWeights(
+        _ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+        filterGradient: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil
+    ) -> Bool {
+        run(
+            .backwardWeights, g, source: input, filter: filterGradient, bias: nil,
+            destination: UnsafeMutablePointer(mutating: outputGradient),
             cache: cache, keep: [])
     }
 
@@ -36,13 +47,17 @@ enum OneDNNConvolution {
     private static let plans = Mutex<[ConvolutionProblem: Plan?]>([:])
 
     /// Executes one pass. `source` is x (or dx), `filter` is w (or dw), `destination` is y (or dy).
-    private static func run(_ pass: ConvolutionPass, _ g: ConvolutionGeometry, source: UnsafePointer<Float>,
-                            filter: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
-                            destination: UnsafeMutablePointer<Float>, cache: ReorderedOperands?, keep: Set<ReorderedOperands.Slot>) -> Bool {
+    private static func run(
+        _ pass: ConvolutionPass, _ g: ConvolutionGeometry, source: UnsafePointer<Float>,
+        filter: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+        destination: UnsafeMutablePointer<Float>, cache: ReorderedOperands?, keep: Set<ReorderedOperands.Slot>
+    ) -> Bool {
         plans.withLock { plans in
             let key = ConvolutionProblem(pass: pass, geometry: g)
             let plan: Plan?
-            if let cached = plans[key] { plan = cached } else {
+            if let cached = plans[key] {
+                plan = cached
+            } else {
                 plan = fastestPlan(key)
                 plans[key] = plan
             }
@@ -83,12 +98,20 @@ private func fastestPlan(_ problem: ConvolutionProblem) -> Plan? {
     guard candidates.count > 1 else { return candidates.first }
     let scratch = ScratchOperands(problem.geometry)
     let timed = candidates.map { plan in
-        (plan: plan, nanoseconds: Timing.bestOfThree {
-            plan.execute(source: scratch.input.pointer, filter: scratch.filter.pointer, bias: scratch.bias.pointer,
-                         destination: scratch.output.pointer)
-        })
+        (
+            plan: plan,
+            nanoseconds: Timing.bestOfThree {
+                plan.execute(
+                    source: scratch.input.pointer, filter: scratch.filter.pointer, bias: scratch.bias.pointer,
+                    destination: scratch.output.pointer)
+            }
+        )
     }
-    KernelLog.choice(problem, timed.map { ("oneDNN \($0.plan.implementation)\($0.plan.blockedActivations ? " blocked" : " nhwc")", $0.nanoseconds) })
+    KernelLog.choice(
+        problem,
+        timed.map {
+            ("oneDNN \($0.plan.implementation)\($0.plan.blockedActivations ? " blocked" : " nhwc")", $0.nanoseconds)
+        })
     return timed.min { $0.nanoseconds < $1.nanoseconds }?.plan
 }
 
@@ -103,7 +126,8 @@ private final class DNNLRuntime: @unchecked Sendable {
         var engine: dnnl_engine_t?
         var stream: dnnl_stream_t?
         guard dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success, let engine,
-              dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, let stream else {
+            dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, let stream
+        else {
             fatalError("oneDNN: cannot create the CPU engine")
         }
         self.engine = engine
@@ -122,7 +146,9 @@ private struct Operand {
     let reorder: dnnl_primitive_t?
     let preferredBytes: Int
 
-    init?(argument: Int32, plain: dnnl_memory_desc_t, preferred: dnnl_memory_desc_t, isOutput: Bool, engine: dnnl_engine_t) {
+    init?(
+        argument: Int32, plain: dnnl_memory_desc_t, preferred: dnnl_memory_desc_t, isOutput: Bool, engine: dnnl_engine_t
+    ) {
         var plain = plain, preferred = preferred
         self.argument = argument
         self.isOutput = isOutput
@@ -130,7 +156,8 @@ private struct Operand {
         var reorder: dnnl_primitive_t?
         if dnnl_memory_desc_equal(&plain, &preferred) == 0 {
             var reorderPD: dnnl_primitive_desc_t?
-            let created = isOutput
+            let created =
+                isOutput
                 ? dnnl_reorder_primitive_desc_create(&reorderPD, &preferred, engine, &plain, engine, nil)
                 : dnnl_reorder_primitive_desc_create(&reorderPD, &plain, engine, &preferred, engine, nil)
             guard created == dnnl_success, let reorderPD else { return nil }
@@ -174,7 +201,9 @@ private final class Plan: @unchecked Sendable {
     init?(_ problem: ConvolutionProblem, blockedActivations: Bool) {
         let (pass, g) = (problem.pass, problem.geometry)
         let runtime = DNNLRuntime.shared
-        func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
+        func descriptor(
+            _ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32
+        ) -> dnnl_memory_desc_t {
             var md = dnnl_memory_desc_t()
             _ = dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), type, tag)
             return md
@@ -183,11 +212,18 @@ private final class Plan: @unchecked Sendable {
         let destinationDims = [g.n, g.outChannels, g.outHeight, g.outWidth]
         // Grouped filters are 5-D for oneDNN, (groups, out/groups, in/groups, kh, kw); the engine's
         // HWIO [kh, kw, in/groups, out] is the same memory as oneDNN's hwigo.
-        let filterDims = g.groups == 1 ? [g.outChannels, g.inChannels, g.kh, g.kw]
+        let filterDims =
+            g.groups == 1
+            ? [g.outChannels, g.inChannels, g.kh, g.kw]
             : [g.groups, g.outChannels / g.groups, g.inChannels / g.groups, g.kh, g.kw]
         let plainFilterTag = g.groups == 1 ? dnnl_hwio : dnnl_hwigo
         let activationTag = blockedActivations ? dnnl_format_tag_any : dnnl_nhwc
-        let outputIndex = switch pass { case .forward: 2; case .backwardData: 0; case .backwardWeights: 1 }
+        let outputIndex =
+            switch pass {
+            case .forward: 2;
+            case .backwardData: 0;
+            case .backwardWeights: 1
+            }
         let inputType = problem.precision == .bf16 ? dnnl_bf16 : dnnl_f32
         let type = { (index: Int) in index == outputIndex ? dnnl_f32 : inputType }
         var source = descriptor(sourceDims, activationTag, type(0))
@@ -201,7 +237,8 @@ private final class Plan: @unchecked Sendable {
         // breaks when a primitive built on one thread runs on another (as Swift concurrency does).
         var attributes: dnnl_primitive_attr_t?
         guard dnnl_primitive_attr_create(&attributes) == dnnl_success, let attributes,
-              dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user) == dnnl_success else { return nil }
+            dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user) == dnnl_success
+        else { return nil }
         defer { dnnl_primitive_attr_destroy(attributes) }
 
         // The backward passes are built against the forward pass without an epilogue (it is the
@@ -211,12 +248,15 @@ private final class Plan: @unchecked Sendable {
         var forwardFilter = descriptor(filterDims, dnnl_format_tag_any, inputType)
         var forwardDestination = descriptor(destinationDims, activationTag)
         var forwardDesc = dnnl_convolution_desc_t()
-        guard dnnl_convolution_forward_desc_init(&forwardDesc, dnnl_forward_training, dnnl_convolution_direct, &forwardSource,
-                                                 &forwardFilter, nil, &forwardDestination, strides, padLeft, padRight) == dnnl_success
+        guard
+            dnnl_convolution_forward_desc_init(
+                &forwardDesc, dnnl_forward_training, dnnl_convolution_direct, &forwardSource,
+                &forwardFilter, nil, &forwardDestination, strides, padLeft, padRight) == dnnl_success
         else { return nil }
         var forwardPD: dnnl_primitive_desc_t?
         guard dnnl_primitive_desc_create(&forwardPD, &forwardDesc, attributes, runtime.engine, nil) == dnnl_success,
-              let forwardPD else { return nil }
+            let forwardPD
+        else { return nil }
         defer { dnnl_primitive_desc_destroy(forwardPD) }
 
         var pd: dnnl_primitive_desc_t?
@@ -226,28 +266,43 @@ private final class Plan: @unchecked Sendable {
             var biasDescriptor = descriptor([g.outChannels], dnnl_a)
             var desc = dnnl_convolution_desc_t()
             let described = withUnsafePointer(to: &biasDescriptor) { bias in
-                dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &source, &anyFilter,
-                                                   epilogue.hasBias ? bias : nil, &destination, strides, padLeft, padRight)
+                dnnl_convolution_forward_desc_init(
+                    &desc, dnnl_forward_inference, dnnl_convolution_direct, &source, &anyFilter,
+                    epilogue.hasBias ? bias : nil, &destination, strides, padLeft, padRight)
             }
             guard described == dnnl_success,
-                  let fused = epilogue.attributes(scratchpadUser: attributes),
-                  dnnl_primitive_desc_create(&pd, &desc, fused, runtime.engine, nil) == dnnl_success else { return nil }
+                let fused = epilogue.attributes(scratchpadUser: attributes),
+                dnnl_primitive_desc_create(&pd, &desc, fused, runtime.engine, nil) == dnnl_success
+            else { return nil }
             if fused != attributes { dnnl_primitive_attr_destroy(fused) }
-            queries = [(dnnl_query_src_md, DNNL_ARG_SRC), (dnnl_query_weights_md, DNNL_ARG_WEIGHTS), (dnnl_query_dst_md, DNNL_ARG_DST)]
+            queries = [
+                (dnnl_query_src_md, DNNL_ARG_SRC), (dnnl_query_weights_md, DNNL_ARG_WEIGHTS),
+                (dnnl_query_dst_md, DNNL_ARG_DST),
+            ]
         case .backwardData:
             var desc = dnnl_convolution_desc_t()
-            guard dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &source, &anyFilter,
-                                                           &destination, strides, padLeft, padRight) == dnnl_success,
-                  dnnl_primitive_desc_create(&pd, &desc, attributes, runtime.engine, forwardPD) == dnnl_success else { return nil }
-            queries = [(dnnl_query_diff_src_md, DNNL_ARG_DIFF_SRC), (dnnl_query_weights_md, DNNL_ARG_WEIGHTS),
-                       (dnnl_query_diff_dst_md, DNNL_ARG_DIFF_DST)]
+            guard
+                dnnl_convolution_backward_data_desc_init(
+                    &desc, dnnl_convolution_direct, &source, &anyFilter,
+                    &destination, strides, padLeft, padRight) == dnnl_success,
+                dnnl_primitive_desc_create(&pd, &desc, attributes, runtime.engine, forwardPD) == dnnl_success
+            else { return nil }
+            queries = [
+                (dnnl_query_diff_src_md, DNNL_ARG_DIFF_SRC), (dnnl_query_weights_md, DNNL_ARG_WEIGHTS),
+                (dnnl_query_diff_dst_md, DNNL_ARG_DIFF_DST),
+            ]
         case .backwardWeights:
             var desc = dnnl_convolution_desc_t()
-            guard dnnl_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, &source, &anyFilter, nil,
-                                                              &destination, strides, padLeft, padRight) == dnnl_success,
-                  dnnl_primitive_desc_create(&pd, &desc, attributes, runtime.engine, forwardPD) == dnnl_success else { return nil }
-            queries = [(dnnl_query_src_md, DNNL_ARG_SRC), (dnnl_query_diff_weights_md, DNNL_ARG_DIFF_WEIGHTS),
-                       (dnnl_query_diff_dst_md, DNNL_ARG_DIFF_DST)]
+            guard
+                dnnl_convolution_backward_weights_desc_init(
+                    &desc, dnnl_convolution_direct, &source, &anyFilter, nil,
+                    &destination, strides, padLeft, padRight) == dnnl_success,
+                dnnl_primitive_desc_create(&pd, &desc, attributes, runtime.engine, forwardPD) == dnnl_success
+            else { return nil }
+            queries = [
+                (dnnl_query_src_md, DNNL_ARG_SRC), (dnnl_query_diff_weights_md, DNNL_ARG_DIFF_WEIGHTS),
+                (dnnl_query_diff_dst_md, DNNL_ARG_DIFF_DST),
+            ]
         }
         guard let pd else { return nil }
         defer { dnnl_primitive_desc_destroy(pd) }
@@ -256,18 +311,25 @@ private final class Plan: @unchecked Sendable {
         _ = dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &info)
         guard let info, case let name = String(cString: info), !name.hasPrefix("ref") else { return nil }
 
-        let plains = [descriptor(sourceDims, dnnl_nhwc), descriptor(filterDims, plainFilterTag), descriptor(destinationDims, dnnl_nhwc)]
+        let plains = [
+            descriptor(sourceDims, dnnl_nhwc), descriptor(filterDims, plainFilterTag),
+            descriptor(destinationDims, dnnl_nhwc),
+        ]
         var operands: [Operand] = []
         for (index, (query, argument)) in queries.enumerated() {
             guard let preferred = dnnl_primitive_desc_query_md(pd, query, 0)?.pointee,
-                  let operand = Operand(argument: argument, plain: plains[index], preferred: preferred,
-                                        isOutput: index == outputIndex, engine: runtime.engine) else {
+                let operand = Operand(
+                    argument: argument, plain: plains[index], preferred: preferred,
+                    isOutput: index == outputIndex, engine: runtime.engine)
+            else {
                 operands.forEach { $0.destroy() }
                 return nil
             }
             operands.append(operand)
         }
-        guard let scratchpad = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)?.pointee else { return nil }
+        guard let scratchpad = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)?.pointee else {
+            return nil
+        }
         var primitive: dnnl_primitive_t?
         guard dnnl_primitive_create(&primitive, pd) == dnnl_success, let primitive else {
             operands.forEach { $0.destroy() }
@@ -278,7 +340,11 @@ private final class Plan: @unchecked Sendable {
         implementation = name
         self.blockedActivations = blockedActivations
         scratchpadDescriptor = scratchpad
-        if case .forward(let epilogue) = pass, epilogue.hasBias { biasDescriptor = descriptor([g.outChannels], dnnl_a) } else { biasDescriptor = nil }
+        if case .forward(let epilogue) = pass, epilogue.hasBias {
+            biasDescriptor = descriptor([g.outChannels], dnnl_a)
+        } else {
+            biasDescriptor = nil
+        }
         scratchpadBytes = withUnsafePointer(to: scratchpad) { dnnl_memory_desc_get_size($0) }
     }
 
@@ -292,8 +358,11 @@ private final class Plan: @unchecked Sendable {
     ///
     /// An input reorder whose result `cache` already holds in the layout wanted is skipped; the
     /// reordered inputs in the `keep` slots are handed to `cache` instead of back to the pool.
-    func execute(source: UnsafePointer<Float>, filter: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
-                 destination: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil, keep: Set<ReorderedOperands.Slot> = []) {
+    func execute(
+        source: UnsafePointer<Float>, filter: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+        destination: UnsafeMutablePointer<Float>, cache: ReorderedOperands? = nil,
+        keep: Set<ReorderedOperands.Slot> = []
+    ) {
         let runtime = DNNLRuntime.shared
         var memories: [dnnl_memory_t?] = []
         // Reordered operands and the scratchpad come from the pool: fresh pages would be faulted
@@ -317,8 +386,13 @@ private final class Plan: @unchecked Sendable {
             buffers.append((pointer, bytes))
             return pointer
         }
-        let handles = [UnsafeMutableRawPointer(mutating: source), UnsafeMutableRawPointer(filter), UnsafeMutableRawPointer(destination)]
-        var arguments: [(Int32, dnnl_memory_t?)] = [(DNNL_ARG_SCRATCHPAD, memory(scratchpadDescriptor, buffer(scratchpadBytes)))]
+        let handles = [
+            UnsafeMutableRawPointer(mutating: source), UnsafeMutableRawPointer(filter),
+            UnsafeMutableRawPointer(destination),
+        ]
+        var arguments: [(Int32, dnnl_memory_t?)] = [
+            (DNNL_ARG_SCRATCHPAD, memory(scratchpadDescriptor, buffer(scratchpadBytes)))
+        ]
         if let bias, let biasDescriptor {
             arguments.append((DNNL_ARG_BIAS, memory(biasDescriptor, UnsafeMutableRawPointer(mutating: bias))))
         }
@@ -329,7 +403,9 @@ private final class Plan: @unchecked Sendable {
                 arguments.append((operand.argument, memory(operand.plain, handle)))
                 continue
             }
-            if !operand.isOutput, let slot = slots[index], let copy = cache?.copies[slot], operand.wants(copy.descriptor) {
+            if !operand.isOutput, let slot = slots[index], let copy = cache?.copies[slot],
+                operand.wants(copy.descriptor)
+            {
                 arguments.append((operand.argument, memory(operand.preferred, copy.buffer)))
                 continue
             }
@@ -358,7 +434,8 @@ private final class Plan: @unchecked Sendable {
 
     private func submit(_ primitive: dnnl_primitive_t, _ arguments: [(Int32, dnnl_memory_t?)]) {
         let args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
-        guard dnnl_primitive_execute(primitive, DNNLRuntime.shared.stream, Int32(args.count), args) == dnnl_success else {
+        guard dnnl_primitive_execute(primitive, DNNLRuntime.shared.stream, Int32(args.count), args) == dnnl_success
+        else {
             fatalError("oneDNN: primitive execution failed")
         }
     }
@@ -370,21 +447,24 @@ extension ConvolutionEpilogue {
     /// post-op (LeakyReLU: oneDNN's relu with a negative slope; ReLU6: clip to [0, 6]). Nil if oneDNN refuses.
     fileprivate func attributes(scratchpadUser base: dnnl_primitive_attr_t) -> dnnl_primitive_attr_t? {
         guard let activation else { return base }
-        let (kind, alpha, beta): (dnnl_alg_kind_t, Float, Float) = switch activation {
-        case .leakyReLU(let slope): (dnnl_eltwise_relu, slope, 0)
-        case .relu6: (dnnl_eltwise_clip, 0, 6)
-        }
+        let (kind, alpha, beta): (dnnl_alg_kind_t, Float, Float) =
+            switch activation {
+            case .leakyReLU(let slope): (dnnl_eltwise_relu, slope, 0)
+            case .relu6: (dnnl_eltwise_clip, 0, 6)
+            }
         var attributes: dnnl_primitive_attr_t?
         var postOps: dnnl_post_ops_t?
         guard dnnl_primitive_attr_create(&attributes) == dnnl_success, let attributes else { return nil }
         guard dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user) == dnnl_success,
-              dnnl_post_ops_create(&postOps) == dnnl_success, let postOps else {
+            dnnl_post_ops_create(&postOps) == dnnl_success, let postOps
+        else {
             dnnl_primitive_attr_destroy(attributes)
             return nil
         }
         defer { dnnl_post_ops_destroy(postOps) }
         guard dnnl_post_ops_append_eltwise(postOps, 1, kind, alpha, beta) == dnnl_success,
-              dnnl_primitive_attr_set_post_ops(attributes, postOps) == dnnl_success else {
+            dnnl_primitive_attr_set_post_ops(attributes, postOps) == dnnl_success
+        else {
             dnnl_primitive_attr_destroy(attributes)
             return nil
         }
