@@ -11,8 +11,8 @@ struct GeneratorBenchmark: ParsableCommand {
         commandName: "generators",
         abstract: "Time inference and the pre-training step of the seed U-Net beside the pretrained-encoder U-Nets.")
 
-    @Option(help: "Image size (multiple of 64).")
-    var size = 224
+    @Option(help: "Image size (a multiple of 64 times the seed U-Net, of 32 for the others).")
+    var size = 256
 
     @Option(help: "Width multiplier (of the whole seed U-Net; of the decoder of the pretrained-encoder ones).")
     var width = 0.5
@@ -30,7 +30,9 @@ struct GeneratorBenchmark: ParsableCommand {
     var precision: [ConvolutionPrecision] = [.fp32, .bf16]
 
     func validate() throws {
-        guard size > 0 && size % 64 == 0 else { throw ValidationError("--size must be a positive multiple of 64") }
+        guard size > 0, architecture.allSatisfy({ size % $0.sizeMultiple == 0 }) else {
+            throw ValidationError("--size must be a positive multiple of each architecture's size multiple")
+        }
     }
 
     func run() throws {

@@ -20,7 +20,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(name: [.short, .customLong("out")], help: "Run folder for checkpoints, log and samples.")
     var out: String
 
-    @Option(help: "Training image size (multiple of 64).")
+    @Option(help: "Training image size (multiple of 64 for seed, of 32 for lite0/lite2).")
     var size = 128
 
     @Option(
@@ -81,7 +81,9 @@ struct PretrainCommand: ParsableCommand {
     var resume = false
 
     func validate() throws {
-        guard size > 0 && size % 64 == 0 else { throw ValidationError("--size must be a positive multiple of 64") }
+        guard size > 0 && size % architecture.sizeMultiple == 0 else {
+            throw ValidationError("--size must be a positive multiple of \(architecture.sizeMultiple) for \(architecture)")
+        }
         guard width > 0 && batch > 0 && lr > 0 else {
             throw ValidationError("--width, --batch and --lr must be positive")
         }

@@ -17,7 +17,8 @@ public protocol ColorizationNetwork: ParameterGroup, Sendable {
     var configuration: ModelConfiguration { get }
     /// The layers in forward order, by name: freezing takes a prefix of this list.
     var layers: [(name: String, layer: any ParameterGroup)] { get }
-    /// Runs the network on L scaled to 0…1, [N, H, W, 1] with H, W multiples of 64.
+    /// Runs the network on L scaled to 0…1, [N, H, W, 1] with H, W multiples of the architecture's
+    /// `sizeMultiple` (64 always works).
     func callAsFunction(_ lightness: Tensor, training: Bool) -> GeneratorOutput
 }
 
@@ -37,10 +38,11 @@ extension ColorizationNetwork {
         return logits.softmaxExpectation(of: centers, temperature: t)
     }
 
-    static func checkInput(_ lightness: Tensor) {
+    func checkInput(_ lightness: Tensor) {
+        let multiple = configuration.architecture.sizeMultiple
         precondition(
-            lightness.rank == 4 && lightness.shape[3] == 1 && lightness.shape[1] % 64 == 0
-                && lightness.shape[2] % 64 == 0,
-            "generator input must be [N, H, W, 1] with H, W multiples of 64, got \(lightness.shape)")
+            lightness.rank == 4 && lightness.shape[3] == 1 && lightness.shape[1] % multiple == 0
+                && lightness.shape[2] % multiple == 0,
+            "generator input must be [N, H, W, 1] with H, W multiples of \(multiple), got \(lightness.shape)")
     }
 }

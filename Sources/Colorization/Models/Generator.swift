@@ -75,7 +75,7 @@ public final class Generator: ColorizationNetwork, @unchecked Sendable {
     }
 
     public func callAsFunction(_ lightness: Tensor, training: Bool) -> GeneratorOutput {
-        Self.checkInput(lightness)
+        checkInput(lightness)
         let slope: Float = 0.1
         func up(_ x: Tensor) -> Tensor { x.upsampledNearest(2) }
         let e1 = enc1(inputNorm(lightness, training: training), leakyReLU: slope)

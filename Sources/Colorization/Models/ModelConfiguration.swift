@@ -1,7 +1,7 @@
 /// The sizes that define a generator/critic pair: the seed's full model is size 256, width 1.0;
 /// the shipped CPU model is the same code at a smaller size and width.
 public struct ModelConfiguration: Codable, Sendable, Equatable {
-    /// Training image side in pixels; a multiple of 64 (six stride-2 levels).
+    /// Training image side in pixels; a multiple of `sizeMultiple`.
     public var size: Int
     /// Scales every layer's channel count (1.0 = the seed).
     public var widthMultiplier: Double
@@ -18,13 +18,18 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     /// ImageNet-pretrained EfficientNet-Lite encoder.
     public enum Architecture: String, Codable, Sendable, CaseIterable {
         case seed, lite0, lite2
+
+        /// What input sides must be a multiple of: the seed's U-Net has six stride-2 levels,
+        /// EfficientNet five.
+        public var sizeMultiple: Int { self == .seed ? 64 : 32 }
     }
 
     public init(
         size: Int = 128, widthMultiplier: Double = 1, bins: Int = 16, temperature: Double = 0.38,
         includeTanhHeads: Bool = false, architecture: Architecture = .seed
     ) {
-        precondition(size > 0 && size % 64 == 0, "size must be a positive multiple of 64, got \(size)")
+        precondition(size > 0 && size % architecture.sizeMultiple == 0,
+                     "size must be a positive multiple of \(architecture.sizeMultiple), got \(size)")
         precondition(widthMultiplier > 0 && bins >= 2 && temperature > 0, "bad model configuration")
         self.size = size
         self.widthMultiplier = widthMultiplier

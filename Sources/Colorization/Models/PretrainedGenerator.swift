@@ -64,7 +64,7 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
     }
 
     public func callAsFunction(_ lightness: Tensor, training: Bool) -> GeneratorOutput {
-        Self.checkInput(lightness)
+        checkInput(lightness)
         let slope: Float = 0.1
         func up(_ x: Tensor) -> Tensor { x.upsampledNearest(2) }
         // L (0…1) as the 0–255 grey the encoder was trained on, then its own normalisation.
