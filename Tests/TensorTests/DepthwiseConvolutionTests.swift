@@ -122,6 +122,26 @@ import Testing
         }
     }
 
+    /// In bf16 each depthwise pass lands within bf16's rounding of fp32, and measurably off it
+    /// (so the bf16 kernel ran), as `BFloat16ConvolutionTests` requires of the dense passes.
+    @Test func bf16PassesAreWithinRoundingOfFP32() {
+        let g = ConvolutionGeometry(
+            inputShape: [2, 16, 16, 32], filterShape: [5, 5, 1, 32], stride: 2, padding: .same, groups: 32)
+        let x = GradientCheck.random(g.inputShape, seed: 1), w = GradientCheck.random(g.filterShape, seed: 2)
+        let dy = GradientCheck.random(g.outputShape, seed: 3)
+        func passes() -> [Tensor] {
+            ConvolutionBackend.$current.withValue(.oneDNN) {
+                [Tensor.conv2d(x, w, g), Tensor.convInputGradient(dy, w, g), Tensor.convFilterGradient(x, dy, g)]
+            }
+        }
+        let fp32 = ConvolutionPrecision.$current.withValue(.fp32) { passes() }
+        let bf16 = ConvolutionPrecision.$current.withValue(.bf16) { passes() }
+        for (pass, (low, high)) in zip(["forward", "input-gradient", "filter-gradient"], zip(bf16, fp32)) {
+            let error = BFloat16ConvolutionTests.relativeError(low, high)
+            #expect(error < 5e-3 && error > 1e-5, "\(pass): relative error \(error)")
+        }
+    }
+
     /// TF "SAME" at stride 2 on even sizes pads 0 before / 1 after for 3×3 and 1 / 2 for 5×5.
     @Test func tensorFlowSamePadding() {
         let three = ConvolutionGeometry(
