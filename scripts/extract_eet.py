@@ -9,7 +9,7 @@ as entries "edje/images/N"; a lossy image stored without alpha is a plain JPEG s
 D9), which is what photographic wallpapers use. Compressed, ciphered and non-JPEG entries (lossless
 ARGB images, the Edje program) are skipped.
 
-Usage: extract_eet.py ARCHIVE [--list] [--out DIR] [--largest]
+Usage: extract_eet.py ARCHIVE... [--list] [--out DIR] [--largest]
   --out DIR    writes each JPEG entry as DIR/<archive name>-<N>.jpg (N from edje/images/N)
   --largest    only the largest JPEG entry (the full-size copy of a wallpaper)
 """
@@ -38,30 +38,31 @@ def jpegs(blob):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("archive")
+    parser.add_argument("archives", nargs="+")
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--out")
     parser.add_argument("--largest", action="store_true")
     args = parser.parse_args()
-    with open(args.archive, "rb") as f:
-        blob = f.read()
-    if args.list:
-        for name, flags, data in entries(blob):
-            kind = "jpeg" if data[:2] == b"\xff\xd8" else "other"
-            print(f"{len(data):10d} {flags:3d} {kind:5s} {name}")
-        return
-    found = sorted(jpegs(blob), key=lambda e: -len(e[1]))
-    if args.largest:
-        found = found[:1]
-    base = os.path.splitext(os.path.basename(args.archive))[0]
-    os.makedirs(args.out or ".", exist_ok=True)
-    for name, data in found:
-        path = os.path.join(args.out or ".", f"{base}-{name.rsplit('/', 1)[-1]}.jpg")
-        with open(path, "wb") as f:
-            f.write(data)
-        print(path)
-    if not found:
-        print(f"warning: no JPEG image in {args.archive}", file=sys.stderr)
+    for archive in args.archives:
+        with open(archive, "rb") as f:
+            blob = f.read()
+        if args.list:
+            for name, flags, data in entries(blob):
+                kind = "jpeg" if data[:2] == b"\xff\xd8" else "other"
+                print(f"{len(data):10d} {flags:3d} {kind:5s} {archive}:{name}")
+            continue
+        found = sorted(jpegs(blob), key=lambda e: -len(e[1]))
+        if args.largest:
+            found = found[:1]
+        base = os.path.splitext(os.path.basename(archive))[0]
+        os.makedirs(args.out or ".", exist_ok=True)
+        for name, data in found:
+            path = os.path.join(args.out or ".", f"{base}-{name.rsplit('/', 1)[-1]}.jpg")
+            with open(path, "wb") as f:
+                f.write(data)
+            print(path, flush=True)
+        if not found:
+            print(f"warning: no JPEG image in {archive}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -10,14 +10,18 @@
 #   training   (DEST, default data/photos; the trainers read every picture below it)
 #     gcompris-qt-data, scratch, krank, lomiri-wallpapers-16.04/-20.04, plasma-workspace-wallpapers
 #                (the original six, unchanged), kalzium-data, enlightenment-data, mvtb-data
-#   validation (VAL_DEST, default data/validation; never inside DEST)
+#   validation (VAL_DEST: second argument, else $VAL_DEST, else data/validation; never inside DEST)
 #     kphotoalbum          snapshots of people, pets, bars, beaches, the Grand Canyon (indoor + outdoor)
 #     lxqt-themes          nature wallpapers: flowers, insects, clouds, fog, fields, mountains
 #     gnome-taquin         five cat portraits
 #     sddm-theme-maldives  a beach
 #     opencv-doc           classic test photos: fruit, animals, buildings, aerial, objects, a footballer
-#   That is about 60 photos of varied content, sizes (300 px to 3000 px) and cameras, none of them
-#   from a source that also gives training photos. The training side is about 600 photos.
+#   That is 55 photos (24 + 9 + 4 + 1 + 17) of varied content, sizes (400 px to 3000 px before the
+#   cap) and cameras, none from a source that also gives training photos; training has 442 (the
+#   original 351, kalzium-data 29, enlightenment-data 11, mvtb-data 51). kalzium-data would have
+#   made the validation set mostly small close-ups of glassware on the same lab bench, and
+#   enlightenment-data and mvtb-data (a campus sequence, flowers, tomatoes) are less varied than the
+#   five chosen, so those three train.
 #   Near-duplicates (pHash distance <= 6) are removed across all packages and both splits, the
 #   earlier one winning; packages are processed in the order above, validation before the new
 #   training packages, so a photo found in both (opencv-doc's and mvtb-data's butterfly) stays in
@@ -50,10 +54,14 @@
 #                               Squiggle* are drawings or textures
 #   mvtb-data (PyPI 1.6.1)      mvtbdata/images: the colour photos in MVTB_PHOTOS, the campus
 #                               sequence and the large aerial photo of mosaic/; not the grey ones
-#                               (building2-1/-2, castle, lena, roof, street, seq/, aerial2-*), the
-#                               painting (monalisa), tags and calibration targets, synthetic images,
+#                               (building2-1/-2, castle, lena, penguins, roof, street, seq/,
+#                               aerial2-*), the painting (monalisa), tags, calibration targets and
+#                               the photo of one (arucoboard), drawings and synthetic images,
 #                               the second image of the stereo pairs (rocks2-r, walls-r), church.png
 #                               (church.jpg again) or the aerial-08..10 crops of the aerial photo
+# The colourfulness rule then drops, as near-grey: lxqt-themes butterfly and beam, gnome-taquin
+# 1-Jasmina (a grey cat), opencv-doc stuff, kalzium-data destillierbruecke, spatel, trichter and
+# trockenrohr, enlightenment-data Foggy-Trees, Lichen-Branches, Mountain and Peaks, mvtb-data image3.
 # Licence column: Debian's copyright file of each package, Files paragraph matched on the file's
 # upstream path (lxqt-themes' wallpapers/License file says CC-BY-SA-3.0 for the photos, while
 # Debian's copyright covers them by its "Files: *" LGPL-2.1+); the wheel's METADATA for mvtb-data.
@@ -65,10 +73,17 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 DEST=$(realpath -m "${1:-$root/data/photos}")
 VAL_DEST=$(realpath -m "${2:-${VAL_DEST:-$root/data/validation}}")
 case "$VAL_DEST/" in "$DEST"/*) echo "error: the validation folder must not be inside $DEST" >&2; exit 2 ;; esac
-DEST_SPLIT=train
-VALIDATION_PACKAGES="kphotoalbum lxqt-themes gnome-taquin sddm-theme-maldives opencv-doc"
+case "$DEST/" in "$VAL_DEST"/*) echo "error: the training folder must not be inside $VAL_DEST" >&2; exit 2 ;; esac
 source "$root/scripts/photo-lib.sh"
-VERSION=train-3
+DEST_SPLIT=train
+VALIDATION_DEST=$VAL_DEST
+VALIDATION_PACKAGES="kphotoalbum lxqt-themes gnome-taquin sddm-theme-maldives opencv-doc"
+# The original training packages keep every photo they had, even the three near-duplicate pairs
+# inside gcompris-qt-data (monuments that both categorization and explore_monuments ship).
+NEAR_DUPLICATES_KEPT_IN="gcompris-qt-data scratch krank lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 plasma-workspace-wallpapers"
+# The new packages' big JPEGs are decoded at a reduced libjpeg scale (the original six as before).
+FAST_DECODE_PACKAGES="kphotoalbum lxqt-themes gnome-taquin sddm-theme-maldives opencv-doc kalzium-data enlightenment-data"
+VERSION=train-4
 SCRATCH_DRAWINGS=" party-room room1 room2 room3 spotlight-stage woods-and-bench school2 graffiti "
 LOMIRI_RENDERS=" analogpattern_by_Peter_Nerlich umang_by_Abhishek_Mudgal Fossa_by_Jasper_Roks Infinite-Sea_by_Aury88 Painting-Colors_by__herobrine7gamer "
 LXQT_PHOTOS="Valendas flowers butterfly appleflower after-the-rain drop fog Butterfly-Kenneth-Wimer cloud beam this-is-not-windows"
@@ -77,10 +92,15 @@ E_PHOTOS="Bamboo Foggy-Trees God-Rays Green-Maple Lichen-Branches Mountain Peaks
 MVTB_PHOTOS="58060.png building2-3.png church.jpg eiffel-1.png eiffel-2.png flowers1.png flowers2.png flowers3.png flowers4.png flowers5.png flowers6.png flowers7.png flowers8.png flowers9.png greenscreen.png image3.jpg lab-scene.png notre-dame.png parks.png road.png rocks2-l.png tomato_124.png tomato_14.png tomato_35.png tomato_54.png walls-l.png butterfly.jpg mosaic/aerialphoto.png"
 begin "$VERSION" || exit 0
 start=$SECONDS
+download_packages gcompris-qt-data scratch krank lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 \
+  plasma-workspace-wallpapers kphotoalbum lxqt-themes gnome-taquin sddm-theme-maldives opencv-doc \
+  kalzium-data enlightenment-data
+# 400 MB of xz: the longest single step, so it runs beside everything before it.
+unpack_in_background enlightenment-data "$WORK/e" ./usr/share/enlightenment/data/backgrounds
 
 # ---- the original six training packages ----
 
-if fetch_package gcompris-qt-data "$WORK/gcompris" './usr/share/gcompris-qt/rcc'; then
+if fetch_package gcompris-qt-data "$WORK/gcompris" ./usr/share/gcompris-qt/rcc; then
   for bundle in "$WORK"/gcompris/usr/share/gcompris-qt/rcc/{erase,explore_*,categorization}.rcc; do
     python3 "$root/scripts/extract_rcc.py" "$bundle" --out "$WORK/rcc" --match .webp
   done
@@ -93,29 +113,29 @@ if fetch_package gcompris-qt-data "$WORK/gcompris" './usr/share/gcompris-qt/rcc'
   done < <(find "$WORK/rcc" -name '*.webp' | sort)
 fi
 
-if fetch_package scratch "$WORK/scratch" './usr/share/scratch/Media/Backgrounds'; then
+if fetch_package scratch "$WORK/scratch" ./usr/share/scratch/Media/Backgrounds; then
   while IFS= read -r file; do
     name=$(basename "${file%.*}")
     [[ $SCRATCH_DRAWINGS == *" $name "* ]] && continue
-    consider scratch "$file" "$(basename "$(dirname "$file")")-$name"
+    consider scratch "$file" "$(basename "$(dirname "$file")")-$name" "" "${file#*/usr/share/scratch/}"
   done < <(find "$WORK/scratch/usr/share/scratch/Media/Backgrounds" -iname '*.jpg' | sort)
 fi
 
-if fetch_package krank "$WORK/krank" './usr/share/games/krank/levels/unera-backgrounds'; then
+if fetch_package krank "$WORK/krank" ./usr/share/games/krank/levels/unera-backgrounds; then
   while IFS= read -r file; do consider krank "$file" "$(basename "${file%.*}")"; done \
     < <(find "$WORK/krank/usr/share/games/krank/levels/unera-backgrounds" -type f | sort)
 fi
 
 for package in lomiri-wallpapers-16.04 lomiri-wallpapers-20.04; do
-  if fetch_package "$package" "$WORK/$package" './usr/share/backgrounds'; then
+  if fetch_package "$package" "$WORK/$package" ./usr/share/backgrounds; then
     while IFS= read -r file; do
       name=$(basename "${file%.*}")
-      [[ $LOMIRI_RENDERS == *" $name "* ]] || consider "$package" "$file" "$name"
+      [[ $LOMIRI_RENDERS == *" $name "* ]] || consider "$package" "$file" "$name" "" "${package#lomiri-wallpapers-}/$(basename "$file")"
     done < <(find "$WORK/$package/usr/share/backgrounds" -type f | sort)
   fi
 done
 
-if fetch_package plasma-workspace-wallpapers "$WORK/plasma" './usr/share/wallpapers'; then
+if fetch_package plasma-workspace-wallpapers "$WORK/plasma" ./usr/share/wallpapers; then
   for name in Altai Autumn BytheWater Canopee Cascade ColorfulCups EveningGlow FallenLeaf Kite MilkyWay OneStandsOut Path summer_1am; do
     largest=$(ls -S "$WORK/plasma/usr/share/wallpapers/$name/contents/images/"* 2>/dev/null | head -1)
     [ -n "$largest" ] && consider plasma-workspace-wallpapers "$largest" "$name"
@@ -124,7 +144,7 @@ fi
 
 # ---- validation packages ----
 
-if fetch_package kphotoalbum "$WORK/kpa" './usr/share/kphotoalbum/demo'; then
+if fetch_package kphotoalbum "$WORK/kpa" ./usr/share/kphotoalbum/demo; then
   demo=$WORK/kpa/usr/share/kphotoalbum/demo
   declare -A ANGLE=()
   while IFS=$'\t' read -r file angle; do ANGLE[$file]=$angle; done < <(python3 - "$demo/index.xml" <<'EOF'
@@ -139,7 +159,7 @@ EOF
   done
 fi
 
-if fetch_package lxqt-themes "$WORK/lxqt" './usr/share/lxqt/wallpapers'; then
+if fetch_package lxqt-themes "$WORK/lxqt" ./usr/share/lxqt/wallpapers; then
   for name in $LXQT_PHOTOS; do
     for file in "$WORK"/lxqt/usr/share/lxqt/wallpapers/"$name".{jpg,png}; do
       [ -f "$file" ] && consider lxqt-themes "$file" "$name" "" "wallpapers/$(basename "$file")"
@@ -147,18 +167,18 @@ if fetch_package lxqt-themes "$WORK/lxqt" './usr/share/lxqt/wallpapers'; then
   done
 fi
 
-if fetch_package gnome-taquin "$WORK/taquin" './usr/share/gnome-taquin/themes/cats'; then
+if fetch_package gnome-taquin "$WORK/taquin" ./usr/share/gnome-taquin/themes/cats; then
   for file in "$WORK"/taquin/usr/share/gnome-taquin/themes/cats/*.jpg; do
     consider gnome-taquin "$file" "$(basename "${file%.*}")" "" "data/themes/cats/$(basename "$file")"
   done
 fi
 
-if fetch_package sddm-theme-maldives "$WORK/maldives" './usr/share/sddm/themes/maldives/background.jpg'; then
+if fetch_package sddm-theme-maldives "$WORK/maldives" ./usr/share/sddm/themes/maldives/background.jpg; then
   consider sddm-theme-maldives "$WORK/maldives/usr/share/sddm/themes/maldives/background.jpg" maldives \
     "" data/themes/maldives/background.jpg
 fi
 
-if fetch_package opencv-doc "$WORK/opencv" './usr/share/doc/opencv-doc/examples/data'; then
+if fetch_package opencv-doc "$WORK/opencv" ./usr/share/doc/opencv-doc/examples/data; then
   for name in $OPENCV_PHOTOS; do
     for file in "$WORK"/opencv/usr/share/doc/opencv-doc/examples/data/"$name".{jpg,png}; do
       [ -f "$file" ] && consider opencv-doc "$file" "$name" "" "samples/data/$(basename "$file")"
@@ -168,21 +188,22 @@ fi
 
 # ---- further training packages ----
 
-if fetch_package kalzium-data "$WORK/kalzium" './usr/share/kalzium/data/toolpics'; then
+if fetch_package kalzium-data "$WORK/kalzium" ./usr/share/kalzium/data/toolpics; then
   for file in "$WORK"/kalzium/usr/share/kalzium/data/toolpics/*.jpg; do
     consider kalzium-data "$file" "$(basename "${file%.*}")" "" "data/toolpics/$(basename "$file")"
   done
 fi
 
-if fetch_package enlightenment-data "$WORK/e" './usr/share/enlightenment/data/backgrounds'; then
+if fetch_package enlightenment-data "$WORK/e" ./usr/share/enlightenment/data/backgrounds; then
   backgrounds=usr/share/enlightenment/data/backgrounds
-  for name in $E_PHOTOS; do
-    [ -f "$WORK/e/$backgrounds/$name.edj" ] || continue
-    image=$(python3 "$root/scripts/extract_eet.py" "$WORK/e/$backgrounds/$name.edj" --largest --out "$WORK/eet")
-    [ -n "$image" ] && consider enlightenment-data "$image" "$name" \
-      "$backgrounds/$name.edj:edje/images/$(basename "${image##*-}" .jpg)" "data/backgrounds/$name.edj"
-    rm -f "$WORK/e/$backgrounds/$name.edj"
-  done
+  archives=()
+  for name in $E_PHOTOS; do [ -f "$WORK/e/$backgrounds/$name.edj" ] && archives+=("$WORK/e/$backgrounds/$name.edj"); done
+  while IFS= read -r image; do  # WORK/eet/NAME-N.jpg, the largest image N of NAME.edj
+    name=$(basename "${image%-*}") number=${image##*-}
+    consider enlightenment-data "$image" "$name" "$backgrounds/$name.edj:edje/images/${number%.jpg}" \
+      "data/backgrounds/$name.edj"
+  done < <(python3 "$root/scripts/extract_eet.py" "${archives[@]}" --largest --out "$WORK/eet")
+  rm -rf "${WORK:?}/e/$backgrounds"  # 400 MB; the copyright file stays for the manifest
 fi
 
 if fetch_wheel mvtb-data==1.6.1 "$WORK/mvtb" mvtbdata/images/; then

