@@ -22,9 +22,10 @@ public enum ImageNetClassification {
         let square = rgb.resized(width: width, height: height)
             .cropped(x: (width - size) / 2, y: (height - size) / 2, width: size, height: size)
         guard grey else { return Tensor(shape: [1, size, size, 3], values: square.values.map { $0 * 255 }) }
-        let luminance = (0..<size * size).map { pixel in
-            let p = square.values[(pixel * 3)..<(pixel * 3 + 3)].map { $0 * 255 }
-            return 0.299 * p[p.startIndex] + 0.587 * p[p.startIndex + 1] + 0.114 * p[p.startIndex + 2]
+        let v = square.values
+        let luminance = (0..<size * size).map { (pixel: Int) -> Float in
+            let (r, g, b): (Float, Float, Float) = (v[3 * pixel] * 255, v[3 * pixel + 1] * 255, v[3 * pixel + 2] * 255)
+            return 0.299 * r + 0.587 * g + 0.114 * b
         }
         return Tensor(shape: [1, size, size, 1], values: luminance)
     }

@@ -28,8 +28,9 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         size: Int = 128, widthMultiplier: Double = 1, bins: Int = 16, temperature: Double = 0.38,
         includeTanhHeads: Bool = false, architecture: Architecture = .seed
     ) {
-        precondition(size > 0 && size % architecture.sizeMultiple == 0,
-                     "size must be a positive multiple of \(architecture.sizeMultiple), got \(size)")
+        precondition(
+            size > 0 && size % architecture.sizeMultiple == 0,
+            "size must be a positive multiple of \(architecture.sizeMultiple), got \(size)")
         precondition(widthMultiplier > 0 && bins >= 2 && temperature > 0, "bad model configuration")
         self.size = size
         self.widthMultiplier = widthMultiplier
@@ -39,15 +40,15 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         self.architecture = architecture
     }
 
+    /// As the synthesized decoder, except that files from before `architecture` hold the seed's.
     public init(from decoder: any Decoder) throws {
         let values = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            size: try values.decode(Int.self, forKey: .size),
-            widthMultiplier: try values.decode(Double.self, forKey: .widthMultiplier),
-            bins: try values.decode(Int.self, forKey: .bins),
-            temperature: try values.decode(Double.self, forKey: .temperature),
-            includeTanhHeads: try values.decode(Bool.self, forKey: .includeTanhHeads),
-            architecture: try values.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .seed)
+        size = try values.decode(Int.self, forKey: .size)
+        widthMultiplier = try values.decode(Double.self, forKey: .widthMultiplier)
+        bins = try values.decode(Int.self, forKey: .bins)
+        temperature = try values.decode(Double.self, forKey: .temperature)
+        includeTanhHeads = try values.decode(Bool.self, forKey: .includeTanhHeads)
+        architecture = try values.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .seed
     }
 
     /// A seed channel count scaled by the width multiplier (at least 1).

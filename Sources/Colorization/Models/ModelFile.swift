@@ -24,12 +24,6 @@ public enum ModelFile {
         try Checkpoint.save(generator, metadata: metadata, to: path)
     }
 
-    /// Reads the metadata only (to build a matching generator before loading the weights).
-    public static func metadata(at path: String) throws(CheckpointError) -> Metadata {
-        let contents = try SafeTensors.read(path: path)
-        return try parse(contents.metadata, path: path)
-    }
-
     /// A generator built from the file's configuration and loaded with its weights. A pretrained-
     /// encoder model's file holds its encoder too, so it needs no pretrained weights installed.
     public static func loadGenerator(from path: String) throws(CheckpointError) -> (any ColorizationNetwork, Metadata) {
@@ -44,7 +38,7 @@ public enum ModelFile {
                 weights: contents.tensors, path: path, names: .engine(prefix: "encoder."), includeClassifier: false)
             generator = PretrainedGenerator(info.configuration, encoder: encoder)
         }
-        try Checkpoint.load(generator, from: path)
+        try Checkpoint.load(generator, from: contents, path: path)
         return (generator, info)
     }
 

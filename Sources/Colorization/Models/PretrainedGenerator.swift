@@ -30,7 +30,7 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
         self.encoder = encoder
         var random = TensorRandom(seed: seed)
         let c = configuration.channels
-        let widths = encoder.features(Tensor.zeros([1, 64, 64, 1])).map { $0.shape[3] }
+        let widths = encoder.featureChannels
         top = Conv2D(widths[4], c(256), kernel: 3, using: &random)
         dec16 = Conv2D(c(256) + widths[3], c(192), kernel: 3, using: &random)
         dec8Norm = BatchNorm(c(192) + widths[2])

@@ -130,6 +130,7 @@ public final class Pretrainer {
 
         adam.learningRateScales = [("encoder.", options.encoderLearningRateScale)]
         var step = startStep
+        var frozenLayers: Int?
         var window = (lossA: 0.0, lossB: 0.0, images: 0, seconds: 0.0, wait: loader.waitSeconds)
         let shape = { (batch: TrainingBatch) in
             [batch.count, configuration.size, configuration.size, configuration.bins]
@@ -138,7 +139,9 @@ public final class Pretrainer {
             let started = Date()
             guard let batch = loader.next() else { throw Failure.noUsablePhotos(options.data) }
             if let pretrained = generator as? PretrainedGenerator {
-                pretrained.freeze(firstLayers: frozenEncoderLayers(atStep: step, of: pretrained.encoderLayerCount))
+                let frozen = frozenEncoderLayers(atStep: step, of: pretrained.encoderLayerCount)
+                if frozen != frozenLayers { pretrained.freeze(firstLayers: frozen) }
+                frozenLayers = frozen
             }
             let targetsA = RebalancedCrossEntropy.targets(
                 bins: batch.binsA, shape: shape(batch), scale: magicWeights.targetScaleA)

@@ -171,15 +171,23 @@ public final class EfficientNetLite: ParameterGroup, @unchecked Sendable {
     /// The input normalisation the weights were trained with: (x − 127) / 128 on 0–255 values.
     public static func normalized(_ pixels255: Tensor) -> Tensor { (pixels255 - 127) * (1 / 128) }
 
+    /// The blocks whose outputs are the features: the last block at each resolution.
+    var featureBlocks: [Int] {
+        blocks.indices.filter { $0 == blocks.count - 1 || blocks[$0 + 1].stride > 1 }
+    }
+
+    /// The channel counts of `features`, stride 2 first.
+    public var featureChannels: [Int] { featureBlocks.map { blocks[$0].outChannels } }
+
     /// The output of the last block at each resolution: strides 2, 4, 8, 16 and 32 (the skip
     /// connections of a U-Net decoder), for input sides that are multiples of 32.
     public func features(_ x: Tensor, training: Bool = false) -> [Tensor] {
         var y = stem(x, training: training)
         var features: [Tensor] = []
+        let kept = Set(featureBlocks)
         for (index, block) in blocks.enumerated() {
             y = block(y, training: training)
-            let last = index == blocks.count - 1
-            if last || blocks[index + 1].stride > 1 { features.append(y) }
+            if kept.contains(index) { features.append(y) }
         }
         return features
     }
