@@ -7,9 +7,12 @@ struct Colorize: AsyncParsableCommand {
         commandName: "colorize",
         abstract: "Colorize grey photographs with a CNN trained as the seed colorizer (CIELAB, U-Net, WGAN-GP).",
         discussion: """
-        Exit codes: 0 success, 1 an input or file could not be processed (the message names it), 2 usage error.
-        """,
-        subcommands: [ColorizeImages.self, WeightsCommand.self, PretrainCommand.self, GanCommand.self, EvaluateCommand.self, SheetCommand.self, ServeCommand.self],
+            Exit codes: 0 success, 1 an input or file could not be processed (the message names it), 2 usage error.
+            """,
+        subcommands: [
+            ColorizeImages.self, WeightsCommand.self, PretrainCommand.self, GanCommand.self, EvaluateCommand.self,
+            SheetCommand.self, ExportCommand.self, ServeCommand.self,
+        ],
         defaultSubcommand: ColorizeImages.self)
 }
 
@@ -29,10 +32,11 @@ enum ColorizeMain {
         } catch {
             let code = Colorize.exitCode(for: error)
             if code == .success {
-                Colorize.exit(withError: error)   // --help, --version: printed by ArgumentParser
+                Colorize.exit(withError: error)  // --help, --version: printed by ArgumentParser
             }
             let isUsage = code == .validationFailure || error is ValidationError
-            FileHandle.standardError.write(Data("\(isUsage ? Colorize.fullMessage(for: error) : "error: \(error)")\n".utf8))
+            FileHandle.standardError.write(
+                Data("\(isUsage ? Colorize.fullMessage(for: error) : "error: \(error)")\n".utf8))
             Foundation.exit(isUsage ? 2 : 1)
         }
     }

@@ -9,54 +9,87 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Measure colorization on colour photos against the grey baseline.",
         discussion: """
-        Reports mean PSNR, ab-error AuC (0–150, plain and class-rebalanced) and colourfulness for the model \
-        and for the grey baseline, and writes contact sheets good.png / soso.png / ugly.png (grey | colorized \
-        | original), splitting the photos into terciles of their rebalanced AuC.
-        """)
+            Reports, for each --model and for the grey baseline: mean PSNR, ab-error AuC (0–150, plain and \
+            class-rebalanced; one colour prior for all rows, the first model's), colourfulness, ΔCF (its gap to \
+            the originals' colourfulness) and FD, a Fréchet distance between pooled features of the pretrained \
+            EfficientNet-Lite2 (FID-style, not Inception-FID: compare it only within one table; needs \
+            scripts/install-pretrained.sh). Writes contact sheets good.png / soso.png / ugly.png (grey | \
+            colorized | original) of the first model, splitting the photos into terciles of its rebalanced AuC.
+            """)
 
     @Option(help: "Folder tree of colour photos (not used for training).")
     var data: String
 
-    @Option(help: "Model file (default: the shipped model).")
-    var model: String?
+    @Option(
+        name: [.customLong("model")],
+        help: "Model file; repeat to compare models side by side (default: the shipped model).")
+    var models: [String] = []
 
     @Option(help: "Photos are scaled so their longer side has this many pixels.")
     var side = 256
 
-    @Option(help: "Annealed-mean temperature (default: the model's).")
-    var temperature: Double?
+    @Option(
+        name: [.customLong("temperature")],
+        help: "Annealed-mean temperature: one for every model, or one per --model in order (default: each model's).")
+    var temperatures: [Double] = []
 
     @Option(help: "Folder for the contact sheets.")
     var sheets = "evaluation"
 
+    @Flag(help: "Skip the feature-statistics distance (faster).")
+    var noFeatures = false
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    func validate() throws {
+        guard temperatures.count <= 1 || temperatures.count == max(models.count, 1) else {
+            throw ValidationError("give one --temperature, or one per --model (\(models.count))")
+        }
+        guard temperatures.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw ValidationError("--temperature must be a positive number")
+        }
+    }
+
     func run() throws {
         let photos = try PhotoFolder(data)
-        let colorizer = try DefaultModel.colorizer(model)
-        let evaluation = Evaluation(colorizer: colorizer, side: side)
-        var results: [Evaluation.PhotoResult] = [], failed: [String] = [], rows: [(Double, [Raster])] = []
+        let paths = models.isEmpty ? [nil] : models.map { Optional($0) }
+        let candidates = try paths.enumerated().map { index, path in
+            Evaluation.Candidate(
+                name: path.map { ($0 as NSString).lastPathComponent } ?? "shipped model",
+                colorizer: try DefaultModel.colorizer(path),
+                temperature: temperatures.isEmpty ? nil : temperatures[temperatures.count == 1 ? 0 : index])
+        }
+        var embedding: FeatureEmbedding?
+        if !noFeatures {
+            do { embedding = try FeatureEmbedding() } catch {
+                FileHandle.standardError.write(Data("note: no feature distance (\(error))\n".utf8))
+            }
+        }
+        let evaluation = Evaluation(candidates: candidates, side: side, embedding: embedding)
+        var evaluated: [Evaluation.PhotoEvaluation] = [], failed: [String] = []
         for (index, path) in photos.paths.enumerated() {
             do {
-                let image = try ImageCodec.read(path: path)
-                let (result, row) = evaluation.evaluate(image, path: path, temperature: temperature)
-                results.append(result)
-                rows.append((result.ours.rebalancedAUC, row))
+                evaluated.append(evaluation.evaluate(try ImageCodec.read(path: path), path: path))
                 if !json { print("[\(index + 1)/\(photos.paths.count)] \(path)") }
             } catch {
                 failed.append("\(error)")
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             }
         }
-        guard !results.isEmpty else { throw CLIError("\(data): no photo could be evaluated") }
-        let summary = Evaluation.summarize(results, failed: failed)
+        guard !evaluated.isEmpty else { throw CLIError("\(data): no photo could be evaluated") }
+        let summary = evaluation.summarize(evaluated, failed: failed)
         try FileManager.default.createDirectory(atPath: sheets, withIntermediateDirectories: true)
-        let ranked = rows.sorted { $0.0 > $1.0 }.map(\.1)
+        let ranked = evaluated.sorted { $0.result.candidates[0].rebalancedAUC > $1.result.candidates[0].rebalancedAUC }
+            .map(\.rows[0])
         let third = max(1, (ranked.count + 2) / 3)
-        for (name, slice) in [("good", ranked.prefix(third)), ("soso", ranked.dropFirst(third).prefix(third)), ("ugly", ranked.dropFirst(2 * third))]
-        where !slice.isEmpty {
-            try ImageCodec.write(SampleSheet.compose(Array(slice)), to: (sheets as NSString).appendingPathComponent("\(name).png"))
+        let terciles = [
+            ("good", ranked.prefix(third)), ("soso", ranked.dropFirst(third).prefix(third)),
+            ("ugly", ranked.dropFirst(2 * third)),
+        ]
+        for (name, slice) in terciles where !slice.isEmpty {
+            try ImageCodec.write(
+                SampleSheet.compose(Array(slice)), to: (sheets as NSString).appendingPathComponent("\(name).png"))
         }
         if json {
             let encoder = JSONEncoder()
@@ -70,16 +103,27 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     static func table(_ s: Evaluation.Summary) -> String {
-        func row(_ name: String, _ v: Evaluation.Scores?, colourfulness: Double) -> String {
-            let metrics = v.map { String(format: "%8.2f dB %9.4f %12.4f", $0.psnr, $0.auc, $0.rebalancedAUC) } ?? String(repeating: " ", count: 33)
-            return name.padding(toLength: 15, withPad: " ", startingAt: 0) + metrics + String(format: " %14.1f", colourfulness)
+        let nameWidth = max(15, (s.candidates.map(\.name) + ["grey baseline"]).map(\.count).max() ?? 0)
+        func row(_ m: Evaluation.MethodSummary) -> String {
+            let metrics = String(
+                format: "%8.2f dB %9.4f %11.4f %14.1f %6.1f", m.scores.psnr, m.scores.auc, m.scores.rebalancedAUC,
+                m.scores.colourfulness, m.colourfulnessGap)
+            return m.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + metrics
+                + (m.featureDistance.map { String(format: " %8.1f", $0) } ?? "")
         }
-        return [
-            "\(s.photos) photos" + (s.failed.isEmpty ? "" : ", \(s.failed.count) failed"),
-            "method              PSNR       AuC  rebal. AuC  colourfulness",
-            row("colorize", s.ours, colourfulness: s.ours.colourfulness),
-            row("grey baseline", s.grey, colourfulness: s.grey.colourfulness),
-            row("originals", nil, colourfulness: s.originalColourfulness),
-        ].joined(separator: "\n")
+        let header =
+            "method".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+            + "      PSNR       AuC  rebal. AuC  colourfulness    ΔCF" + (s.featureNetwork == nil ? "" : "       FD")
+        return
+            ([
+                "\(s.photos) photos" + (s.failed.isEmpty ? "" : ", \(s.failed.count) failed")
+                    + (s.featureNetwork.map { "; FD: Fréchet distance of \($0) to the originals' (not Inception-FID)" }
+                        ?? ""),
+                header,
+            ] + s.candidates.map(row) + [
+                row(s.grey),
+                "originals".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+                    + String(repeating: " ", count: 32) + String(format: " %14.1f", s.originalColourfulness),
+            ]).joined(separator: "\n")
     }
 }

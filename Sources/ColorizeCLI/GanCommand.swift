@@ -9,11 +9,11 @@ struct GanCommand: ParsableCommand {
         commandName: "gan",
         abstract: "Fine-tune a pre-trained generator against a WGAN-GP critic (the seed's adaptive schedule).",
         discussion: """
-        Each outer loop trains the critic RATIO times (16 at first, adapted between 5 and 32 from its \
-        Wasserstein estimates) and then, when the estimates are probably positive, the generator twice. \
-        Writes RUN/generator.safetensors, RUN/critic.safetensors (each with optimizer state), RUN/log.jsonl \
-        and RUN/samples/. Ctrl-C saves and stops; --resume continues.
-        """)
+            Each outer loop trains the critic RATIO times (16 at first, adapted between 5 and 32 from its \
+            Wasserstein estimates) and then, when the estimates are probably positive, the generator twice. \
+            Writes RUN/generator.safetensors, RUN/critic.safetensors (each with optimizer state), RUN/log.jsonl \
+            and RUN/samples/. Ctrl-C saves and stops; --resume continues.
+            """)
 
     @Option(help: "Folder tree of training photos.")
     var data: String
@@ -42,7 +42,10 @@ struct GanCommand: ParsableCommand {
     @Option(help: "Critic learning rate.")
     var criticLr: Float = 1e-4
 
-    @Option(help: "Generator layers frozen at the start (0…21, forward order).")
+    @Option(
+        help:
+            "Generator layers frozen at the start, in forward order (seed: 0…21; lite0/lite2: the first 17 are the encoder's, then 10 decoder layers)."
+    )
     var frozenLayers = 14
 
     @Option(help: "Generator steps between unfreezing one more layer (0: never).")
@@ -51,18 +54,31 @@ struct GanCommand: ParsableCommand {
     @Option(help: "Outer loops between checkpoints and sample sheets.")
     var checkpointEvery = 25
 
+    @Flag(
+        help:
+            "Keep every checkpoint's generator as RUN/checkpoints/outer-N.safetensors (to choose one on validation photos)."
+    )
+    var keepCheckpoints = false
+
     @Option(help: "Random seed.")
     var seed: UInt64 = 2
 
-    @Option(help: "Number format of the convolutions' multiply-adds: fp32, or bf16 (fp32 sums and weights; about twice as fast).")
+    @Option(
+        help:
+            "Number format of the convolutions' multiply-adds: fp32, or bf16 (fp32 sums and weights; about twice as fast)."
+    )
     var precision = ConvolutionPrecision.fp32
 
     @Flag(help: "Continue the run in --out.")
     var resume = false
 
     func validate() throws {
-        guard loops > 0 && batch > 0 && checkpointEvery > 0 else { throw ValidationError("--loops, --batch and --checkpoint-every must be positive") }
-        guard lambda >= 0 && anchor >= 0 && frozenLayers >= 0 && unfreezeEvery >= 0 else { throw ValidationError("weights and layer counts must not be negative") }
+        guard loops > 0 && batch > 0 && checkpointEvery > 0 else {
+            throw ValidationError("--loops, --batch and --checkpoint-every must be positive")
+        }
+        guard lambda >= 0 && anchor >= 0 && frozenLayers >= 0 && unfreezeEvery >= 0 else {
+            throw ValidationError("weights and layer counts must not be negative")
+        }
     }
 
     func run() throws {
@@ -75,6 +91,7 @@ struct GanCommand: ParsableCommand {
         options.frozenLayers = frozenLayers
         options.unfreezeEvery = unfreezeEvery
         options.checkpointEvery = checkpointEvery
+        options.keepCheckpoints = keepCheckpoints
         options.seed = seed
         options.resume = resume
         options.precision = precision

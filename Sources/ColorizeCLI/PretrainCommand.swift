@@ -50,6 +50,12 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Adam learning rate. 1e-4 trains from scratch; the seed's 1e-6 was its fine-tuning rate.")
     var lr: Float = 1e-4
 
+    @Option(help: "Step from which the learning rate falls along a half cosine to 0 at --steps (default: constant).")
+    var decayFrom: Int?
+
+    @Flag(help: "Keep every checkpoint as RUN/checkpoints/step-N.safetensors (to choose one on validation photos).")
+    var keepCheckpoints = false
+
     @Option(help: "Total optimizer steps (the run's end, also when resuming).")
     var steps: Int?
 
@@ -82,13 +88,17 @@ struct PretrainCommand: ParsableCommand {
 
     func validate() throws {
         guard size > 0 && size % architecture.sizeMultiple == 0 else {
-            throw ValidationError("--size must be a positive multiple of \(architecture.sizeMultiple) for \(architecture)")
+            throw ValidationError(
+                "--size must be a positive multiple of \(architecture.sizeMultiple) for \(architecture)")
         }
         guard width > 0 && batch > 0 && lr > 0 else {
             throw ValidationError("--width, --batch and --lr must be positive")
         }
         guard (steps == nil) != (epochs == nil) else {
             throw ValidationError("give exactly one of --steps and --epochs")
+        }
+        if let decayFrom, decayFrom < 0 || decayFrom >= (steps ?? Int.max) {
+            throw ValidationError("--decay-from must be ≥ 0 and below --steps")
         }
         guard checkpointEvery > 0 && logEvery > 0 else { throw ValidationError("intervals must be positive") }
         guard encoderFrozenSteps >= 0 && unfreezeEvery >= 0 && encoderLrScale > 0 else {
@@ -110,6 +120,8 @@ struct PretrainCommand: ParsableCommand {
         options.batchSize = batch
         options.learningRate = lr
         options.checkpointEvery = checkpointEvery
+        options.decayFrom = decayFrom
+        options.keepCheckpoints = keepCheckpoints
         options.logEvery = logEvery
         options.seed = seed
         options.resume = resume

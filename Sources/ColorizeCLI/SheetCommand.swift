@@ -29,17 +29,20 @@ struct SheetCommand: ParsableCommand {
 
     func run() throws {
         let colorizer = try DefaultModel.colorizer(model)
-        let evaluation = Evaluation(colorizer: colorizer, side: side)
+        let evaluation = Evaluation(
+            candidates: [Evaluation.Candidate(name: "model", colorizer: colorizer, temperature: temperature)],
+            side: side)
         var paths: [String] = []
         for input in inputs {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else { throw CLIError("\(input): no such file or folder") }
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+                throw CLIError("\(input): no such file or folder")
+            }
             paths += isDirectory.boolValue ? PhotoFolder.scan(input) : [input]
         }
         var rows: [[Raster]] = []
         for path in paths.prefix(count) {
-            let (grey, colorized, original) = evaluation.triplet(try ImageCodec.read(path: path), temperature: temperature)
-            rows.append([grey, colorized, original])
+            rows.append(evaluation.triplet(try ImageCodec.read(path: path)))
         }
         guard !rows.isEmpty else { throw CLIError("no photos found in \(inputs.joined(separator: ", "))") }
         try ImageCodec.write(SampleSheet.compose(rows), to: output)

@@ -44,8 +44,10 @@ public struct MagicWeights: Sendable, Equatable, Codable {
         var lines = ["bin   centre     count a    weight a     count b    weight b"]
         let quantizer = ColorQuantizer(bins: a.count)
         for k in a.indices {
-            lines.append(String(format: "%3d  %+6.3f  %10d  %10.6f  %10d  %10.6f",
-                                k, quantizer.value(k), countsA[k], a[k], countsB[k], b[k]))
+            lines.append(
+                String(
+                    format: "%3d  %+6.3f  %10d  %10.6f  %10d  %10.6f",
+                    k, quantizer.value(k), countsA[k], a[k], countsB[k], b[k]))
         }
         return lines.joined(separator: "\n")
     }
@@ -54,7 +56,9 @@ public struct MagicWeights: Sendable, Equatable, Codable {
 extension MagicWeights {
     /// Counts bin use over `crops` augmented training crops (the seed used ~40k) and derives weights.
     /// `progress` is called with the number of crops counted so far.
-    public static func estimate(from loader: BatchLoader, crops: Int, progress: (Int) -> Void = { _ in }) -> MagicWeights? {
+    public static func estimate(
+        from loader: BatchLoader, crops: Int, progress: (Int) -> Void = { _ in }
+    ) -> MagicWeights? {
         let bins = loader.quantizer.bins
         var countsA = [Int](repeating: 0, count: bins), countsB = [Int](repeating: 0, count: bins)
         var counted = 0
@@ -74,7 +78,12 @@ extension MagicWeights {
     }
 
     /// Writes this type's JSON (pretty, stable key order).
+    /// Writes the JSON atomically, creating the folder it goes in.
     public func write(to path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)

@@ -1,13 +1,16 @@
 import Foundation
 import Imaging
 
-/// Measures a colorizer on colour photos against the grey baseline (the photo's own L with a = b = 0).
+/// Measures colorizers on colour photos beside the grey baseline (the photo's own L, a = b = 0).
 ///
 /// Metrics per photo: PSNR of RGB (8-bit scale), area under the curve of per-pixel ab error for
 /// thresholds 0…150 both plain and class-rebalanced, and Hasler–Süsstrunk colourfulness. Plain AuC
 /// rewards grey output (most pixels are nearly grey); the rebalanced one weighs each pixel by the
-/// inverse prior of its true colour, p(a-bin)·p(b-bin) from the model's training histogram (the
-/// joint prior approximated as independent), so rare colours count as much as common ones.
+/// inverse prior of its true colour, p(a-bin)·p(b-bin) from the first candidate's training
+/// histogram (the joint prior approximated as independent; one prior for every row, so rows
+/// compare), so rare colours count as much as common ones. Over the whole set: ΔCF, the gap
+/// between mean colourfulness and the originals', and optionally a Fréchet distance between
+/// pretrained-encoder embeddings of the outputs and of the originals (`FeatureEmbedding`).
 public struct Evaluation: Sendable {
     public struct Scores: Codable, Sendable {
         public var psnr: Double
@@ -16,32 +19,65 @@ public struct Evaluation: Sendable {
         public var colourfulness: Double
     }
 
+    /// A colorizer under test, with the name its table row shows.
+    public struct Candidate: Sendable {
+        public var name: String
+        public var colorizer: Colorizer
+        public var temperature: Double?
+        public init(name: String, colorizer: Colorizer, temperature: Double? = nil) {
+            self.name = name
+            self.colorizer = colorizer
+            self.temperature = temperature
+        }
+    }
+
     public struct PhotoResult: Codable, Sendable {
         public var path: String
-        public var ours: Scores
+        /// One entry per candidate, in order.
+        public var candidates: [Scores]
         public var grey: Scores
         public var originalColourfulness: Double
+    }
+
+    /// One photo's scores, its grey | colorized | original rows (one per candidate) for contact
+    /// sheets, and its embeddings when feature statistics are on.
+    public struct PhotoEvaluation: Sendable {
+        public var result: PhotoResult
+        public var rows: [[Raster]]
+        var embeddings: (original: [Double], grey: [Double], candidates: [[Double]])?
+    }
+
+    /// A table row: mean scores, |mean colourfulness − originals'| and the Fréchet distance.
+    public struct MethodSummary: Codable, Sendable {
+        public var name: String
+        public var scores: Scores
+        public var colourfulnessGap: Double
+        public var featureDistance: Double?
     }
 
     public struct Summary: Codable, Sendable {
         public var photos: Int
         public var failed: [String]
-        public var ours: Scores
-        public var grey: Scores
+        public var candidates: [MethodSummary]
+        public var grey: MethodSummary
         public var originalColourfulness: Double
+        /// The network whose pooled features the distances use (nil: not computed).
+        public var featureNetwork: String?
         public var results: [PhotoResult]
     }
 
-    let colorizer: Colorizer
+    public let candidates: [Candidate]
     /// Photos are scaled so the longer side is this many pixels before evaluating (speed, and
     /// comparable numbers across photo sizes).
     public let side: Int
     let prior: (a: [Double], b: [Double])?
+    let embedding: FeatureEmbedding?
 
-    public init(colorizer: Colorizer, side: Int = 256) {
-        self.colorizer = colorizer
+    public init(candidates: [Candidate], side: Int = 256, embedding: FeatureEmbedding? = nil) {
+        self.candidates = candidates
         self.side = side
-        prior = colorizer.metadata.magicWeights.map { weights in
+        self.embedding = embedding
+        prior = candidates.first?.colorizer.metadata.magicWeights.map { weights in
             func normalised(_ counts: [Int]) -> [Double] {
                 let total = Double(max(counts.reduce(0, +), 1))
                 return counts.map { Double($0) / total }
@@ -50,23 +86,40 @@ public struct Evaluation: Sendable {
         }
     }
 
-    /// The photo scaled to `side`, its colorization, and the grey baseline, as RGB rasters.
-    public func triplet(_ image: Image, temperature: Double? = nil) -> (grey: Raster, colorized: Raster, original: Raster) {
+    /// The photo scaled to `side`, as RGB.
+    public func scaled(_ image: Image) -> Raster {
         let scale = Double(side) / Double(max(image.width, image.height))
-        let original = scale < 1
-            ? image.rgb.resized(width: max(1, Int((Double(image.width) * scale).rounded())), height: max(1, Int((Double(image.height) * scale).rounded())))
-            : image.rgb
-        let colorized = colorizer.colorize(Image(color: original), temperature: temperature).rgb
-        var greyLab = ColorSpace.lab(fromRGB: original)
-        for i in 0..<greyLab.pixelCount { greyLab.values[3 * i + 1] = 0; greyLab.values[3 * i + 2] = 0 }
-        return (ColorSpace.rgb(fromLab: greyLab), colorized, original)
+        guard scale < 1 else { return image.rgb }
+        return image.rgb.resized(
+            width: max(1, Int((Double(image.width) * scale).rounded())),
+            height: max(1, Int((Double(image.height) * scale).rounded())))
+    }
+
+    /// The grey baseline of an RGB raster: its own lightness, a = b = 0.
+    public static func grey(_ original: Raster) -> Raster {
+        var lab = ColorSpace.lab(fromRGB: original)
+        for i in 0..<lab.pixelCount {
+            lab.values[3 * i + 1] = 0
+            lab.values[3 * i + 2] = 0
+        }
+        return ColorSpace.rgb(fromLab: lab)
+    }
+
+    /// The grey | colorized | original row of the photo scaled to `side`, for `candidate`.
+    public func triplet(_ image: Image, candidate: Int = 0) -> [Raster] {
+        let original = scaled(image)
+        let chosen = candidates[candidate]
+        let colorized = chosen.colorizer.colorize(Image(color: original), temperature: chosen.temperature).rgb
+        return [Self.grey(original), colorized, original]
     }
 
     public func scores(_ candidate: Raster, against original: Raster) -> Scores {
         let truthLab = ColorSpace.lab(fromRGB: original), candidateLab = ColorSpace.lab(fromRGB: candidate)
-        return Scores(psnr: ColorMetrics.psnr(candidate, original), auc: ColorMetrics.abErrorAUC(candidateLab, truthLab),
-                      rebalancedAUC: ColorMetrics.abErrorAUC(candidateLab, truthLab, weights: rebalancingWeights(truthLab)),
-                      colourfulness: ColorMetrics.colourfulness(candidate))
+        return Scores(
+            psnr: ColorMetrics.psnr(candidate, original), auc: ColorMetrics.abErrorAUC(candidateLab, truthLab),
+            rebalancedAUC: ColorMetrics.abErrorAUC(
+                candidateLab, truthLab, weights: rebalancingWeights(truthLab)),
+            colourfulness: ColorMetrics.colourfulness(candidate))
     }
 
     /// 1 / (p(a-bin)·p(b-bin)) of each pixel's true colour; uniform without a prior.
@@ -74,29 +127,65 @@ public struct Evaluation: Sendable {
         guard let prior else { return nil }
         let quantizer = ColorQuantizer(bins: prior.a.count)
         return (0..<lab.pixelCount).map { i in
-            let p = prior.a[quantizer.index(lab.values[3 * i + 1] / 100)] * prior.b[quantizer.index(lab.values[3 * i + 2] / 100)]
+            let p =
+                prior.a[quantizer.index(lab.values[3 * i + 1] / 100)]
+                * prior.b[quantizer.index(lab.values[3 * i + 2] / 100)]
             return Float(1 / max(p, 1e-6))
         }
     }
 
-    /// Scores one photo; also returns its grey | colorized | original row for contact sheets.
-    public func evaluate(_ image: Image, path: String, temperature: Double? = nil) -> (result: PhotoResult, row: [Raster]) {
-        let (grey, colorized, original) = triplet(image, temperature: temperature)
-        let result = PhotoResult(path: path, ours: scores(colorized, against: original), grey: scores(grey, against: original),
-                                 originalColourfulness: ColorMetrics.colourfulness(original))
-        return (result, [grey, colorized, original])
+    /// Scores one photo with every candidate and the grey baseline.
+    public func evaluate(_ image: Image, path: String) -> PhotoEvaluation {
+        let original = scaled(image)
+        let grey = Self.grey(original)
+        let colorized = candidates.map {
+            $0.colorizer.colorize(Image(color: original), temperature: $0.temperature).rgb
+        }
+        let result = PhotoResult(
+            path: path, candidates: colorized.map { scores($0, against: original) },
+            grey: scores(grey, against: original), originalColourfulness: ColorMetrics.colourfulness(original))
+        let embeddings = embedding.map { network in
+            let vectors = network.embed([original, grey] + colorized)
+            return (vectors[0], vectors[1], Array(vectors[2...]))
+        }
+        return PhotoEvaluation(
+            result: result, rows: colorized.map { [grey, $0, original] }, embeddings: embeddings)
     }
 
-    public static func summarize(_ results: [PhotoResult], failed: [String]) -> Summary {
-        Summary(photos: results.count, failed: failed, ours: mean(results.map(\.ours)), grey: mean(results.map(\.grey)),
-                originalColourfulness: results.map(\.originalColourfulness).reduce(0, +) / Double(max(results.count, 1)),
-                results: results)
+    public func summarize(_ photos: [PhotoEvaluation], failed: [String]) -> Summary {
+        let results = photos.map(\.result)
+        let originalColourfulness =
+            results.map(\.originalColourfulness).reduce(0, +) / Double(max(results.count, 1))
+        let embedded = photos.compactMap(\.embeddings)
+        let complete = !photos.isEmpty && embedded.count == photos.count
+        func distance(_ vectors: [[Double]]) -> Double? {
+            guard complete else { return nil }
+            return try? FrechetDistance.squared(vectors, embedded.map(\.original))
+        }
+        func method(_ name: String, _ scores: [Scores], _ vectors: [[Double]]) -> MethodSummary {
+            let mean = Self.mean(scores)
+            return MethodSummary(
+                name: name, scores: mean, colourfulnessGap: abs(mean.colourfulness - originalColourfulness),
+                featureDistance: distance(vectors))
+        }
+        return Summary(
+            photos: results.count, failed: failed,
+            candidates: candidates.indices.map { index in
+                method(
+                    candidates[index].name, results.map { $0.candidates[index] },
+                    embedded.map { $0.candidates[index] })
+            },
+            grey: method("grey baseline", results.map(\.grey), embedded.map(\.grey)),
+            originalColourfulness: originalColourfulness,
+            featureNetwork: complete ? embedding.map { "EfficientNet-\($0.variant.rawValue) pooled features" } : nil,
+            results: results)
     }
 
     public static func mean(_ scores: [Scores]) -> Scores {
         let n = Double(max(scores.count, 1))
-        return Scores(psnr: scores.map(\.psnr).reduce(0, +) / n, auc: scores.map(\.auc).reduce(0, +) / n,
-                      rebalancedAUC: scores.map(\.rebalancedAUC).reduce(0, +) / n,
-                      colourfulness: scores.map(\.colourfulness).reduce(0, +) / n)
+        return Scores(
+            psnr: scores.map(\.psnr).reduce(0, +) / n, auc: scores.map(\.auc).reduce(0, +) / n,
+            rebalancedAUC: scores.map(\.rebalancedAUC).reduce(0, +) / n,
+            colourfulness: scores.map(\.colourfulness).reduce(0, +) / n)
     }
 }

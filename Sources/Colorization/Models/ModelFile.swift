@@ -12,13 +12,15 @@ public enum ModelFile {
         public var stage: String
     }
 
+    /// Writes the generator's weights and metadata atomically; `configuration` overrides the
+    /// generator's own (to ship a checkpoint with, say, a temperature chosen afterwards).
     public static func save(
         _ generator: any ColorizationNetwork, magicWeights: MagicWeights?, step: Int, stage: String,
-        to path: String
+        configuration: ModelConfiguration? = nil, to path: String
     ) throws(CheckpointError) {
         var metadata = [
             "format": "colorize-generator-1", "step": String(step), "stage": stage,
-            "configuration": json(generator.configuration),
+            "configuration": json(configuration ?? generator.configuration),
         ]
         if let magicWeights { metadata["magic_weights"] = json(magicWeights) }
         try Checkpoint.save(generator, metadata: metadata, to: path)

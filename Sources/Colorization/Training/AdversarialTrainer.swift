@@ -32,6 +32,8 @@ public final class AdversarialTrainer {
         /// Outer loops to run (each: `ratio` critic steps, then 0 or 2 generator steps).
         public var outerLoops: Int
         public var checkpointEvery = 25
+        /// Also keep each checkpoint's generator as `checkpoints/outer-N.safetensors`.
+        public var keepCheckpoints = false
         /// Generator layers frozen at the start (in forward order), and generator steps between
         /// unfreezing one more layer (0 = keep the initial freeze).
         public var frozenLayers = 14
@@ -64,16 +66,20 @@ public final class AdversarialTrainer {
     /// Runs until `outerLoops` or Ctrl-C, saving checkpoints at the end either way. Returns the last outer loop.
     @discardableResult
     public func run() throws -> Int {
-        try TrainingRun.start(data: options.data, runDirectory: options.runDirectory, precision: options.precision, train)
+        try TrainingRun.start(
+            data: options.data, runDirectory: options.runDirectory, precision: options.precision, train)
     }
 
     private func train(_ photos: PhotoFolder, samplesDirectory: String) throws -> Int {
         let fileManager = FileManager.default
-        let resuming = options.resume && fileManager.fileExists(atPath: generatorPath) && fileManager.fileExists(atPath: criticPath)
+        let resuming =
+            options.resume && fileManager.fileExists(atPath: generatorPath)
+            && fileManager.fileExists(atPath: criticPath)
 
         let (generator, metadata) = try ModelFile.loadGenerator(from: resuming ? generatorPath : options.pretrainedPath)
         guard let magicWeights = metadata.magicWeights else {
-            throw Pretrainer.Failure.incompatibleResume("\(options.pretrainedPath) has no magic weights (not a pre-trained Colorize model?)")
+            throw Pretrainer.Failure.incompatibleResume(
+                "\(options.pretrainedPath) has no magic weights (not a pre-trained Colorize model?)")
         }
         let configuration = metadata.configuration
         let critic = Critic(configuration, seed: options.seed)
@@ -85,37 +91,63 @@ public final class AdversarialTrainer {
             let state = try Checkpoint.load(critic, from: criticPath)
             try Checkpoint.loadOptimizer(generatorAdam, modelPath: generatorPath)
             try Checkpoint.loadOptimizer(criticAdam, modelPath: criticPath)
-            if let text = state["schedule"], let saved = try? JSONDecoder().decode(CriticSchedule.self, from: Data(text.utf8)) { schedule = saved }
+            if let text = state["schedule"],
+                let saved = try? JSONDecoder().decode(CriticSchedule.self, from: Data(text.utf8))
+            {
+                schedule = saved
+            }
             outer = state["outer_loops"].flatMap(Int.init) ?? 0
             generatorSteps = state["generator_steps"].flatMap(Int.init) ?? 0
             criticSteps = state["critic_steps"].flatMap(Int.init) ?? 0
             print("resuming \(options.runDirectory) at outer loop \(outer) (critic ratio \(schedule.ratio))")
         }
         guard outer < options.outerLoops else { print("already at outer loop \(outer): nothing to do"); return outer }
-        var frozen = Self.frozenLayers(initial: options.frozenLayers, unfreezeEvery: options.unfreezeEvery, generatorSteps: generatorSteps)
+        var frozen = Self.frozenLayers(
+            initial: options.frozenLayers, unfreezeEvery: options.unfreezeEvery, generatorSteps: generatorSteps)
         generator.freeze(firstLayers: frozen)
 
-        let loader = BatchLoader(photos: photos, size: configuration.size, batchSize: options.batchSize, seed: options.seed,
-                                 startBatch: criticSteps + generatorSteps, workers: options.workers)
+        let loader = BatchLoader(
+            photos: photos, size: configuration.size, batchSize: options.batchSize, seed: options.seed,
+            startBatch: criticSteps + generatorSteps, workers: options.workers)
         defer { loader.stop() }
-        guard let preview = loader.makeBatch(Int(Int32.max)) else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
-        let monitor = TrainingMonitor(logPath: (options.runDirectory as NSString).appendingPathComponent("log.jsonl"),
-                                      firstStep: outer, lastStep: options.outerLoops)
-        print("adversarial fine-tuning: \(photos.paths.count) photos, size \(configuration.size), width \(configuration.widthMultiplier), "
-              + "λ \(options.lambda), \(options.precision) convolutions, critic \(critic.parameterCount) parameters, first \(frozen) generator layers frozen")
+        guard let preview = loader.makeBatch(Int(Int32.max)) else {
+            throw Pretrainer.Failure.noUsablePhotos(options.data)
+        }
+        let monitor = TrainingMonitor(
+            logPath: (options.runDirectory as NSString).appendingPathComponent("log.jsonl"),
+            firstStep: outer, lastStep: options.outerLoops)
+        print(
+            "adversarial fine-tuning: \(photos.paths.count) photos, size \(configuration.size), width \(configuration.widthMultiplier), "
+                + "λ \(options.lambda), \(options.precision) convolutions, critic \(critic.parameterCount) parameters, first \(frozen) generator layers frozen"
+        )
         var random = TensorRandom(seed: options.seed &+ UInt64(outer))
-        let shape = { (batch: TrainingBatch) in [batch.count, configuration.size, configuration.size, configuration.bins] }
+        let shape = { (batch: TrainingBatch) in
+            [batch.count, configuration.size, configuration.size, configuration.bins]
+        }
 
         func save() throws {
             let stage = "gan"
-            try ModelFile.save(generator, magicWeights: magicWeights, step: metadata.step + generatorSteps, stage: stage, to: generatorPath)
+            try ModelFile.save(
+                generator, magicWeights: magicWeights, step: metadata.step + generatorSteps, stage: stage,
+                to: generatorPath)
             try Checkpoint.saveOptimizer(generatorAdam, for: generator, modelPath: generatorPath)
+            if options.keepCheckpoints {
+                try TrainingRun.keepCheckpoint(
+                    generator, magicWeights: magicWeights, step: metadata.step + generatorSteps, stage: stage,
+                    runDirectory: options.runDirectory, name: String(format: "outer-%05d", outer))
+            }
             let scheduleText = String(decoding: (try? JSONEncoder().encode(schedule)) ?? Data(), as: UTF8.self)
-            try Checkpoint.save(critic, metadata: ["outer_loops": String(outer), "generator_steps": String(generatorSteps),
-                                                   "critic_steps": String(criticSteps), "schedule": scheduleText,
-                                                   "configuration": ModelFile.json(configuration)], to: criticPath)
+            try Checkpoint.save(
+                critic,
+                metadata: [
+                    "outer_loops": String(outer), "generator_steps": String(generatorSteps),
+                    "critic_steps": String(criticSteps), "schedule": scheduleText,
+                    "configuration": ModelFile.json(configuration),
+                ], to: criticPath)
             try Checkpoint.saveOptimizer(criticAdam, for: critic, modelPath: criticPath)
-            try ImageCodec.write(SampleSheet.preview(generator, preview), to: (samplesDirectory as NSString).appendingPathComponent(String(format: "outer-%05d.png", outer)))
+            try ImageCodec.write(
+                SampleSheet.preview(generator, preview),
+                to: (samplesDirectory as NSString).appendingPathComponent(String(format: "outer-%05d.png", outer)))
         }
 
         while outer < options.outerLoops && !monitor.wasInterrupted {
@@ -125,8 +157,9 @@ public final class AdversarialTrainer {
             for _ in 0..<schedule.ratio where !monitor.wasInterrupted {
                 guard let batch = loader.next() else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
                 let epsilon = Tensor.uniform([batch.count, 1, 1, 1], using: &random)
-                let objective = TrainingSteps.critic(critic, generator: generator, lab: batch.lab, lightness: batch.lightness, epsilon: epsilon,
-                                                     lambda: options.lambda, optimizer: criticAdam)
+                let objective = TrainingSteps.critic(
+                    critic, generator: generator, lab: batch.lab, lightness: batch.lightness, epsilon: epsilon,
+                    lambda: options.lambda, optimizer: criticAdam)
                 criticSteps += 1
                 estimates.append(Double(objective.wasserstein))
                 penalties.append(Double(objective.penalty))
@@ -139,16 +172,21 @@ public final class AdversarialTrainer {
             let generatorStart = Date()
             for _ in 0..<decision.generatorSteps where !monitor.wasInterrupted {
                 guard let batch = loader.next() else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
-                let targetsA = RebalancedCrossEntropy.targets(bins: batch.binsA, shape: shape(batch), scale: magicWeights.targetScaleA)
-                let targetsB = RebalancedCrossEntropy.targets(bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
-                let loss = TrainingSteps.generator(generator, critic: critic, lightness: batch.lightness, targetsA: targetsA,
-                                                   targetsB: targetsB, anchorWeight: options.anchorWeight, optimizer: generatorAdam)
+                let targetsA = RebalancedCrossEntropy.targets(
+                    bins: batch.binsA, shape: shape(batch), scale: magicWeights.targetScaleA)
+                let targetsB = RebalancedCrossEntropy.targets(
+                    bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
+                let loss = TrainingSteps.generator(
+                    generator, critic: critic, lightness: batch.lightness, targetsA: targetsA,
+                    targetsB: targetsB, anchorWeight: options.anchorWeight, optimizer: generatorAdam)
                 generatorSteps += 1
                 generatorLoss += Double(loss) / Double(decision.generatorSteps)
             }
-            let secondsPerGeneratorStep = decision.generatorSteps > 0
+            let secondsPerGeneratorStep =
+                decision.generatorSteps > 0
                 ? Date().timeIntervalSince(generatorStart) / Double(decision.generatorSteps) : 0
-            let nowFrozen = Self.frozenLayers(initial: options.frozenLayers, unfreezeEvery: options.unfreezeEvery, generatorSteps: generatorSteps)
+            let nowFrozen = Self.frozenLayers(
+                initial: options.frozenLayers, unfreezeEvery: options.unfreezeEvery, generatorSteps: generatorSteps)
             if nowFrozen != frozen {
                 frozen = nowFrozen
                 generator.freeze(firstLayers: frozen)
@@ -157,17 +195,26 @@ public final class AdversarialTrainer {
             outer += 1
             let meanW = estimates.reduce(0, +) / Double(max(estimates.count, 1))
             let meanPenalty = penalties.reduce(0, +) / Double(max(penalties.count, 1))
-            monitor.record(["outer_loop": outer, "critic_steps": estimates.count, "generator_steps": decision.generatorSteps,
-                            "wasserstein": meanW, "penalty": meanPenalty, "confidence": decision.confidence, "ratio": decision.nextRatio,
-                            "generator_loss": generatorLoss, "frozen_layers": frozen, "seconds_per_critic_step": secondsPerCriticStep,
-                            "seconds_per_generator_step": secondsPerGeneratorStep, "total_generator_steps": generatorSteps])
-            monitor.show(step: outer, String(format: "W %.4f  GP %.4f  p %.2f  ratio %d  G steps %d (loss %.4f)  %.2f s/critic step",
-                                             meanW, meanPenalty, decision.confidence, decision.nextRatio, generatorSteps,
-                                             generatorLoss, secondsPerCriticStep))
+            monitor.record([
+                "outer_loop": outer, "critic_steps": estimates.count, "generator_steps": decision.generatorSteps,
+                "wasserstein": meanW, "penalty": meanPenalty, "confidence": decision.confidence,
+                "ratio": decision.nextRatio,
+                "generator_loss": generatorLoss, "frozen_layers": frozen,
+                "seconds_per_critic_step": secondsPerCriticStep,
+                "seconds_per_generator_step": secondsPerGeneratorStep, "total_generator_steps": generatorSteps,
+            ])
+            monitor.show(
+                step: outer,
+                String(
+                    format: "W %.4f  GP %.4f  p %.2f  ratio %d  G steps %d (loss %.4f)  %.2f s/critic step",
+                    meanW, meanPenalty, decision.confidence, decision.nextRatio, generatorSteps,
+                    generatorLoss, secondsPerCriticStep))
             if outer % options.checkpointEvery == 0 { try save() }
         }
         try save()
-        monitor.note("saved \(generatorPath) and \(criticPath) at outer loop \(outer)\(monitor.wasInterrupted ? " (interrupted)" : "")")
+        monitor.note(
+            "saved \(generatorPath) and \(criticPath) at outer loop \(outer)\(monitor.wasInterrupted ? " (interrupted)" : "")"
+        )
         return outer
     }
 }

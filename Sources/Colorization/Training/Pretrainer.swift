@@ -30,6 +30,12 @@ public final class Pretrainer {
         public var encoderFrozenSteps = 0
         public var unfreezeEvery = 0
         public var encoderLearningRateScale: Float = 0.1
+        /// Cosine decay of the learning rate from `learningRate` at step `decayFrom` to 0 at `steps`
+        /// (nil: constant). Fine-tuning the whole network at a falling rate settles the last checkpoint.
+        public var decayFrom: Int?
+        /// Also keep each checkpoint as `checkpoints/step-N.safetensors` (generator only), so that a
+        /// checkpoint can be chosen afterwards on validation photos.
+        public var keepCheckpoints = false
 
         public init(data: String, runDirectory: String, configuration: ModelConfiguration, steps: Int) {
             self.data = data
@@ -122,6 +128,11 @@ public final class Pretrainer {
 
         func save(_ step: Int) throws {
             try ModelFile.save(generator, magicWeights: magicWeights, step: step, stage: "pretrain", to: checkpointPath)
+            if options.keepCheckpoints {
+                try TrainingRun.keepCheckpoint(
+                    generator, magicWeights: magicWeights, step: step, stage: "pretrain",
+                    runDirectory: options.runDirectory, name: String(format: "step-%06d", step))
+            }
             try Checkpoint.saveOptimizer(adam, for: generator, modelPath: checkpointPath)
             try ImageCodec.write(
                 SampleSheet.preview(generator, preview),
@@ -137,6 +148,7 @@ public final class Pretrainer {
         }
         while step < options.steps && !monitor.wasInterrupted {
             let started = Date()
+            adam.learningRate = learningRate(atStep: step)
             guard let batch = loader.next() else { throw Failure.noUsablePhotos(options.data) }
             if let pretrained = generator as? PretrainedGenerator {
                 let frozen = frozenEncoderLayers(atStep: step, of: pretrained.encoderLayerCount)
@@ -160,7 +172,8 @@ public final class Pretrainer {
                 let wait = loader.waitSeconds - window.wait
                 let rate = Double(window.images) / window.seconds
                 monitor.record([
-                    "step": step, "loss_a": window.lossA / steps, "loss_b": window.lossB / steps,
+                    "step": step, "learning_rate": Double(adam.learningRate), "loss_a": window.lossA / steps,
+                    "loss_b": window.lossB / steps,
                     "images_per_second": rate, "data_wait_seconds": wait, "skipped_files": loader.skippedCount,
                 ])
                 monitor.show(
@@ -175,6 +188,13 @@ public final class Pretrainer {
         try save(step)
         monitor.note("saved \(checkpointPath) at step \(step)\(monitor.wasInterrupted ? " (interrupted)" : "")")
         return step
+    }
+
+    /// The schedule's learning rate at `step`: constant, then a half cosine from `decayFrom` to `steps`.
+    func learningRate(atStep step: Int) -> Float {
+        guard let start = options.decayFrom, step >= start, options.steps > start else { return options.learningRate }
+        let progress = Double(step - start) / Double(options.steps - start)
+        return options.learningRate * Float(0.5 * (1 + cos(Double.pi * progress)))
     }
 
     /// How many of the encoder's layers (stem first) stay frozen at `step` under the schedule.

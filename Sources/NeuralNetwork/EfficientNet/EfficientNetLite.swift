@@ -192,13 +192,19 @@ public final class EfficientNetLite: ParameterGroup, @unchecked Sendable {
         return features
     }
 
-    /// ImageNet logits [N, 1000]: head, global average pooling, classifier.
-    public func logits(_ x: Tensor, training: Bool = false) -> Tensor {
-        guard let head, let classifier, let top = features(x, training: training).last else {
-            preconditionFailure("logits of an EfficientNet built without its classifier")
+    /// The classifier's input [N, 1280]: head, then global average pooling — the image embedding
+    /// that feature-statistics distances (FID-style) compare.
+    public func pooledFeatures(_ x: Tensor, training: Bool = false) -> Tensor {
+        guard let head, let top = features(x, training: training).last else {
+            preconditionFailure("pooled features of an EfficientNet built without its head")
         }
-        let pooled = head(top, training: training).mean(axes: [1, 2])
-        return classifier(pooled, training: training)
+        return head(top, training: training).mean(axes: [1, 2])
+    }
+
+    /// ImageNet logits [N, 1000]: pooled features, classifier.
+    public func logits(_ x: Tensor, training: Bool = false) -> Tensor {
+        guard let classifier else { preconditionFailure("logits of an EfficientNet built without its classifier") }
+        return classifier(pooledFeatures(x, training: training), training: training)
     }
 
     /// Freezes (or unfreezes) the parameters of blocks `range` (indices into `blocks`).

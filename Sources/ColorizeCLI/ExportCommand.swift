@@ -1,0 +1,46 @@
+import ArgumentParser
+import Colorization
+import Foundation
+
+/// Turns a training checkpoint into a model file for `colorize`, with the settings chosen on
+/// validation photos (the annealed-mean temperature) written into its configuration.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a checkpoint as a model file, optionally with a new default temperature.",
+        discussion: """
+            The output holds the generator's weights, configuration and magic weights (no optimizer state) and \
+            is written atomically. Example: colorize export runs/x/checkpoints/step-004000.safetensors \
+            --temperature 0.5 -o Models/default.safetensors
+            """)
+
+    @Argument(help: "Model file or checkpoint (from `colorize pretrain` or `colorize gan`).")
+    var model: String
+
+    @Option(name: [.short, .customLong("output")], help: "Model file to write.")
+    var output: String
+
+    @Option(help: "Annealed-mean temperature stored as the model's default (0.01…10; lower: more vivid).")
+    var temperature: Double?
+
+    func validate() throws {
+        if let temperature, !(temperature >= 0.01 && temperature <= 10) {
+            throw ValidationError("--temperature must be between 0.01 and 10")
+        }
+    }
+
+    func run() throws {
+        let (generator, metadata): (any ColorizationNetwork, ModelFile.Metadata)
+        do { (generator, metadata) = try ModelFile.loadGenerator(from: model) } catch {
+            throw CLIError("cannot load the model: \(error)")
+        }
+        var configuration = metadata.configuration
+        if let temperature { configuration.temperature = temperature }
+        try ModelFile.save(
+            generator, magicWeights: metadata.magicWeights, step: metadata.step, stage: metadata.stage,
+            configuration: configuration, to: output)
+        print(
+            "wrote \(output) (\(configuration.architecture), size \(configuration.size), step \(metadata.step), "
+                + "stage \(metadata.stage), temperature \(configuration.temperature))")
+    }
+}
