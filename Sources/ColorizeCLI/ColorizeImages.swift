@@ -9,15 +9,17 @@ struct ColorizeImages: ParsableCommand {
         commandName: "images",
         abstract: "Colorize PNG/JPEG files or folders (the default command).",
         discussion: """
-        Each input is converted to its lightness (colour inputs too, unless --keep-color-input) and \
-        colorized at its own size; alpha is kept. Results are written as NAME_color.png beside the \
-        input, or into --output. Inputs are never overwritten.
-        """)
+            Each input is converted to its lightness (colour inputs too, unless --keep-color-input) and \
+            colorized at its own size; alpha is kept. Results are written as NAME_color.png beside the \
+            input, or into --output. Inputs are never overwritten.
+            """)
 
     @Argument(help: "Image files (.png, .jpg, .jpeg) and folders of them.")
     var inputs: [String] = []
 
-    @Option(name: [.short, .customLong("output")], help: "Output folder, or an output file name (.png/.jpg) when there is one input.")
+    @Option(
+        name: [.short, .customLong("output")],
+        help: "Output folder, or an output file name (.png/.jpg) when there is one input.")
     var output: String?
 
     @Option(help: "Model file (safetensors). Default: the shipped Models/default.safetensors.")
@@ -37,7 +39,9 @@ struct ColorizeImages: ParsableCommand {
 
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one image file or folder (see --help)") }
-        if let temperature, !(temperature > 0) { throw ValidationError("--temperature must be positive") }
+        if let temperature, !ModelConfiguration.temperatureRange.contains(temperature) {
+            throw ValidationError("--temperature must be a number from 0.01 to 10 (got \(temperature))")
+        }
         if let size, size < 64 { throw ValidationError("--size must be at least 64") }
     }
 
@@ -51,21 +55,29 @@ struct ColorizeImages: ParsableCommand {
             let fileStart = Date()
             let destination = outputPath(for: file, single: single)
             do {
-                guard URL(fileURLWithPath: destination).standardized.path != URL(fileURLWithPath: file).standardized.path else {
+                guard
+                    URL(fileURLWithPath: destination).standardized.path != URL(fileURLWithPath: file).standardized.path
+                else {
                     throw CLIError("\(file): output would overwrite the input")
                 }
                 let image = try ImageCodec.read(path: file)
-                let result = keepColorInput && !image.isGrey ? image : colorizer.colorize(image, temperature: temperature, networkSize: size)
+                let result =
+                    keepColorInput && !image.isGrey
+                    ? image : colorizer.colorize(image, temperature: temperature, networkSize: size)
                 try ImageCodec.write(result, to: destination)
-                print("[\(index + 1)/\(files.count)] \(file) → \(destination) (\(image.width)×\(image.height), "
-                      + String(format: "%.2f s)", Date().timeIntervalSince(fileStart)))
+                print(
+                    "[\(index + 1)/\(files.count)] \(file) → \(destination) (\(image.width)×\(image.height), "
+                        + String(format: "%.2f s)", Date().timeIntervalSince(fileStart)))
             } catch {
                 failures.append("\(error)")
                 FileHandle.standardError.write(Data("[\(index + 1)/\(files.count)] error: \(error)\n".utf8))
             }
         }
         let seconds = Date().timeIntervalSince(started)
-        print(String(format: "%d colorized, %d failed, %.1f s", files.count - (failures.count - scanFailures.count), failures.count, seconds))
+        print(
+            String(
+                format: "%d colorized, %d failed, %.1f s", files.count - (failures.count - scanFailures.count),
+                failures.count, seconds))
         for failure in failures { print("  failed: \(failure)") }
         if !failures.isEmpty { throw ExitCode(1) }
     }

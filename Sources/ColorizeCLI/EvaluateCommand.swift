@@ -46,8 +46,8 @@ struct EvaluateCommand: ParsableCommand {
         guard temperatures.count <= 1 || temperatures.count == max(models.count, 1) else {
             throw ValidationError("give one --temperature, or one per --model (\(models.count))")
         }
-        guard temperatures.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw ValidationError("--temperature must be a positive number")
+        guard temperatures.allSatisfy(ModelConfiguration.temperatureRange.contains) else {
+            throw ValidationError("--temperature must be a number from 0.01 to 10")
         }
     }
 
@@ -55,10 +55,11 @@ struct EvaluateCommand: ParsableCommand {
         let photos = try PhotoFolder(data)
         let paths = models.isEmpty ? [nil] : models.map { Optional($0) }
         let candidates = try paths.enumerated().map { index, path in
-            Evaluation.Candidate(
-                name: path.map { ($0 as NSString).lastPathComponent } ?? "shipped model",
-                colorizer: try DefaultModel.colorizer(path),
-                temperature: temperatures.isEmpty ? nil : temperatures[temperatures.count == 1 ? 0 : index])
+            let temperature = temperatures.isEmpty ? nil : temperatures[temperatures.count == 1 ? 0 : index]
+            let file = path.map { ($0 as NSString).lastPathComponent } ?? "shipped model"
+            return Evaluation.Candidate(
+                name: file + (temperature.map { " T \($0)" } ?? ""), colorizer: try DefaultModel.colorizer(path),
+                temperature: temperature)
         }
         var embedding: FeatureEmbedding?
         if !noFeatures {

@@ -24,7 +24,7 @@ struct ExportCommand: ParsableCommand {
     var temperature: Double?
 
     func validate() throws {
-        if let temperature, !(temperature >= 0.01 && temperature <= 10) {
+        if let temperature, !ModelConfiguration.temperatureRange.contains(temperature) {
             throw ValidationError("--temperature must be between 0.01 and 10")
         }
     }

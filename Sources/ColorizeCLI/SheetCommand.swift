@@ -27,6 +27,12 @@ struct SheetCommand: ParsableCommand {
     @Option(help: "Annealed-mean temperature (default: the model's).")
     var temperature: Double?
 
+    func validate() throws {
+        if let temperature, !ModelConfiguration.temperatureRange.contains(temperature) {
+            throw ValidationError("--temperature must be a number from 0.01 to 10 (got \(temperature))")
+        }
+    }
+
     func run() throws {
         let colorizer = try DefaultModel.colorizer(model)
         let evaluation = Evaluation(

@@ -7,8 +7,8 @@ import Imaging
 ///   GET  /                 the single page (everything inline: no external resources)
 ///   GET  /api/health       {"status":"ok","model":…}
 ///   POST /api/colorize     an image body (raw bytes or multipart/form-data) → PNG of the same size;
-///                          `?temperature=T` sets the colour temperature.
-/// Errors are JSON {"error": message}: 400 bad image, 413 body too large, 503 busy.
+///                          `?temperature=T` (0.01…10) sets the colour temperature.
+/// Errors are JSON {"error": message}: 400 bad image or temperature, 413 body too large, 503 busy.
 public struct WebConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
@@ -21,20 +21,30 @@ public struct WebConfiguration: Sendable {
 }
 
 public func makeWebApplication(colorizer: Colorizer, configuration: WebConfiguration) -> some ApplicationProtocol {
-    makeWebApplication(colorizer: colorizer, configuration: configuration,
-                       gate: ColorizationGate(limit: configuration.concurrentColorizations, queueLimit: configuration.queueLimit))
+    makeWebApplication(
+        colorizer: colorizer, configuration: configuration,
+        gate: ColorizationGate(limit: configuration.concurrentColorizations, queueLimit: configuration.queueLimit))
 }
 
 /// The application around a given gate, so tests can hold its slots and see the 503 without racing.
-func makeWebApplication(colorizer: Colorizer, configuration: WebConfiguration, gate: ColorizationGate) -> some ApplicationProtocol {
+func makeWebApplication(
+    colorizer: Colorizer, configuration: WebConfiguration, gate: ColorizationGate
+) -> some ApplicationProtocol {
     let router = Router()
     router.get("/") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: WebPage.html)))
+        Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(
+                byteBuffer: ByteBuffer(string: WebPage.html(temperature: colorizer.metadata.configuration.temperature)))
+        )
     }
     router.get("/api/health") { _, _ in
-        jsonResponse(.ok, ["status": "ok", "model": "\(colorizer.metadata.stage) step \(colorizer.metadata.step)",
-                           "size": String(colorizer.metadata.configuration.size)])
+        jsonResponse(
+            .ok,
+            [
+                "status": "ok", "model": "\(colorizer.metadata.stage) step \(colorizer.metadata.step)",
+                "size": String(colorizer.metadata.configuration.size),
+            ])
     }
     router.post("/api/colorize") { request, _ -> Response in
         var request = request
@@ -42,10 +52,20 @@ func makeWebApplication(colorizer: Colorizer, configuration: WebConfiguration, g
         do {
             body = try await request.collectBody(upTo: configuration.maxUploadBytes)
         } catch {
-            return jsonResponse(.contentTooLarge, ["error": "upload larger than \(configuration.maxUploadBytes / (1 << 20)) MB"])
+            return jsonResponse(
+                .contentTooLarge, ["error": "upload larger than \(configuration.maxUploadBytes / (1 << 20)) MB"])
         }
         let bytes = imageBytes(Array(buffer: body), contentType: request.headers[.contentType])
-        let temperature = request.uri.queryParameters.get("temperature", as: Double.self).flatMap { $0 > 0 ? $0 : nil }
+        let temperature: Double?
+        if let text = request.uri.queryParameters.get("temperature") {
+            guard let value = Double(String(text)), ModelConfiguration.temperatureRange.contains(value) else {
+                return jsonResponse(
+                    .badRequest, ["error": "temperature must be a number from 0.01 to 10 (got \(text))"])
+            }
+            temperature = value
+        } else {
+            temperature = nil
+        }
         let result: Result<[UInt8], ImageError>? = await gate.run {
             Result { () throws(ImageError) -> [UInt8] in
                 let image = try ImageCodec.decode(bytes, name: "upload", pixelLimit: configuration.pixelLimit)
@@ -54,30 +74,44 @@ func makeWebApplication(colorizer: Colorizer, configuration: WebConfiguration, g
         }
         switch result {
         case .success(let png)?:
-            return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
+            return Response(
+                status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
         case .failure(let error)?:
             return jsonResponse(.badRequest, ["error": error.description])
         case nil:
-            return jsonResponse(.serviceUnavailable, ["error": "server busy: too many colorizations queued, try again shortly"])
+            return jsonResponse(
+                .serviceUnavailable, ["error": "server busy: too many colorizations queued, try again shortly"])
         }
     }
-    return Application(router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                                             serverName: "colorize"))
+    return Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "colorize"))
 }
 
 private func jsonResponse(_ status: HTTPResponse.Status, _ fields: [String: String]) -> Response {
     let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
-    return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    return Response(
+        status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
 /// The image inside a multipart/form-data body (its first part), or the body itself.
 func imageBytes(_ body: [UInt8], contentType: String?) -> [UInt8] {
     guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data"),
-          let boundaryField = contentType.split(separator: ";").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("boundary=") })
+        let boundaryField = contentType.split(separator: ";").first(where: {
+            $0.trimmingCharacters(in: .whitespaces).hasPrefix("boundary=")
+        })
     else { return body }
-    let boundary = Array("--".utf8) + Array(boundaryField.trimmingCharacters(in: .whitespaces).dropFirst("boundary=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")).utf8)
+    let boundary =
+        Array("--".utf8)
+        + Array(
+            boundaryField.trimmingCharacters(in: .whitespaces).dropFirst("boundary=".count).trimmingCharacters(
+                in: CharacterSet(charactersIn: "\"")
+            ).utf8)
     let headerEnd: [UInt8] = Array("\r\n\r\n".utf8)
-    guard let start = body.firstRange(of: boundary), let headers = body[start.upperBound...].firstRange(of: headerEnd) else { return body }
+    guard let start = body.firstRange(of: boundary), let headers = body[start.upperBound...].firstRange(of: headerEnd)
+    else { return body }
     let content = body[headers.upperBound...]
     guard let end = content.firstRange(of: Array("\r\n".utf8) + boundary) else { return Array(content) }
     return Array(content[content.startIndex..<end.lowerBound])

@@ -4,7 +4,8 @@ import Testing
 
 /// End-to-end runs of the built `colorize` executable with the shipped model.
 @Suite struct ColorizeCommandTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let model = repository.appendingPathComponent("Models/default.safetensors").path
 
     /// The `colorize` binary built beside the test bundle.
@@ -26,13 +27,17 @@ import Testing
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile(), errors = err.fileHandleForReading.readDataToEndOfFile()
+        let output = out.fileHandleForReading.readDataToEndOfFile(),
+            errors = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self)
+        )
     }
 
     static func temporaryDirectory() -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("colorize-cli-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("colorize-cli-\(UUID().uuidString)")
+            .path
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -80,8 +85,10 @@ import Testing
         try Data(jpeg.prefix(jpeg.count / 2)).write(to: URL(fileURLWithPath: directory + "/truncated.jpg"))
         try Data("just some text".utf8).write(to: URL(fileURLWithPath: directory + "/notes.png"))
         try FileManager.default.createDirectory(atPath: directory + "/empty", withIntermediateDirectories: true)
-        let result = try Self.run([directory + "/notes.png", directory + "/truncated.jpg", directory + "/missing.jpg",
-                                   directory + "/empty", good, "--model", Self.model])
+        let result = try Self.run([
+            directory + "/notes.png", directory + "/truncated.jpg", directory + "/missing.jpg",
+            directory + "/empty", good, "--model", Self.model,
+        ])
         #expect(result.status == 1)
         #expect(FileManager.default.fileExists(atPath: directory + "/good_color.png"))
         #expect(result.errors.contains("notes.png: not a PNG or JPEG image"))
@@ -92,7 +99,11 @@ import Testing
     }
 
     @Test func usageErrorsExitWithTwo() throws {
-        #expect(try Self.run(["--temperature", "-1", "x.png"]).status == 2)
+        // Issue 17 (6): temperatures outside 0.01…10 or not numbers are usage errors, not NaN or silence.
+        for bad in ["-1", "0", "1e-40", "nan", "inf", "abc", "10.5"] {
+            let result = try Self.run(["--temperature", bad, "x.png"])
+            #expect(result.status == 2, "temperature \(bad)")
+        }
         #expect(try Self.run(["--no-such-option"]).status == 2)
         #expect(try Self.run([]).status == 2)
         let help = try Self.run(["--help"])
