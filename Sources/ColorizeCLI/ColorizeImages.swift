@@ -11,7 +11,9 @@ struct ColorizeImages: ParsableCommand {
         discussion: """
             Each input is converted to its lightness (colour inputs too, unless --keep-color-input) and \
             colorized at its own size; alpha is kept. Results are written as NAME_color.png beside the \
-            input, or into --output. Inputs are never overwritten.
+            input, or into --output. Inputs are never overwritten, whatever path reaches them; other existing \
+            files are replaced only with --overwrite. Inputs that would share an output (x.png and x.jpg, or \
+            the same name from two folders with --output) are all refused before anything is colorized.
             """)
 
     @Argument(help: "Image files (.png, .jpg, .jpeg) and folders of them.")
@@ -37,6 +39,11 @@ struct ColorizeImages: ParsableCommand {
     @Flag(help: "Copy inputs that already have colour unchanged instead of re-colorizing their lightness.")
     var keepColorInput = false
 
+    /// Off by default so a user's own `NAME_color.png` (or a reused -o file) is never lost by accident; inputs
+    /// themselves are refused even with it.
+    @Flag(help: "Replace output files that already exist (never an input). Without it such inputs fail.")
+    var overwrite = false
+
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one image file or folder (see --help)") }
         if let temperature, !ModelConfiguration.temperatureRange.contains(temperature) {
@@ -49,35 +56,38 @@ struct ColorizeImages: ParsableCommand {
         let started = Date()
         let colorizer = try DefaultModel.colorizer(model)
         let (files, scanFailures) = collectInputs()
-        var failures = scanFailures
-        let single = files.count == 1 && inputs.count == 1
-        for (index, file) in files.enumerated() {
+        let plan = OutputPlan(
+            files: files, output: output, single: files.count == 1 && inputs.count == 1, overwrite: overwrite)
+        for refusal in plan.refusals { FileHandle.standardError.write(Data("error: \(refusal)\n".utf8)) }
+        var failures = scanFailures + plan.refusals, colorized = 0
+        for (index, job) in plan.jobs.enumerated() {
             let fileStart = Date()
-            let destination = outputPath(for: file, single: single)
+            let progress = "[\(index + 1)/\(plan.jobs.count)]"
             do {
-                guard
-                    URL(fileURLWithPath: destination).standardized.path != URL(fileURLWithPath: file).standardized.path
-                else {
-                    throw CLIError("\(file): output would overwrite the input")
-                }
-                let image = try ImageCodec.read(path: file)
+                let image = try ImageCodec.read(path: job.input)
                 let result =
                     keepColorInput && !image.isGrey
                     ? image : colorizer.colorize(image, temperature: temperature, networkSize: size)
-                try ImageCodec.write(result, to: destination)
+                // Checked again at the last moment: something may have appeared there while colorizing.
+                if !overwrite, OutputPlan.exists(job.output) {
+                    throw CLIError("\(job.input): \(job.output) already exists (use --overwrite to replace it)")
+                }
+                if output != nil {
+                    try? FileManager.default.createDirectory(
+                        atPath: (job.output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                }
+                try ImageCodec.write(result, to: job.output)
+                colorized += 1
                 print(
-                    "[\(index + 1)/\(files.count)] \(file) → \(destination) (\(image.width)×\(image.height), "
+                    "\(progress) \(job.input) → \(job.output) (\(image.width)×\(image.height), "
                         + String(format: "%.2f s)", Date().timeIntervalSince(fileStart)))
             } catch {
                 failures.append("\(error)")
-                FileHandle.standardError.write(Data("[\(index + 1)/\(files.count)] error: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("\(progress) error: \(error)\n".utf8))
             }
         }
         let seconds = Date().timeIntervalSince(started)
-        print(
-            String(
-                format: "%d colorized, %d failed, %.1f s", files.count - (failures.count - scanFailures.count),
-                failures.count, seconds))
+        print(String(format: "%d colorized, %d failed, %.1f s", colorized, failures.count, seconds))
         for failure in failures { print("  failed: \(failure)") }
         if !failures.isEmpty { throw ExitCode(1) }
     }
@@ -107,15 +117,6 @@ struct ColorizeImages: ParsableCommand {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { PhotoFolder.extensions.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
             .sorted().map { (folder as NSString).appendingPathComponent($0) }
-    }
-
-    func outputPath(for file: String, single: Bool) -> String {
-        let url = URL(fileURLWithPath: file)
-        let name = url.deletingPathExtension().lastPathComponent + "_color.png"
-        guard let output else { return url.deletingLastPathComponent().appendingPathComponent(name).path }
-        if single, ImageFormat(pathExtension: URL(fileURLWithPath: output).pathExtension) != nil { return output }
-        try? FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        return (output as NSString).appendingPathComponent(name)
     }
 }
 

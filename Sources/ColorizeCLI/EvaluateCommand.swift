@@ -36,6 +36,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Folder for the contact sheets.")
     var sheets = "evaluation"
 
+    @Option(help: "File format of the contact sheets: png or jpg.")
+    var sheetFormat = "png"
+
     @Flag(help: "Skip the feature-statistics distance (faster).")
     var noFeatures = false
 
@@ -43,6 +46,7 @@ struct EvaluateCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        guard ["png", "jpg"].contains(sheetFormat) else { throw ValidationError("--sheet-format must be png or jpg") }
         guard temperatures.count <= 1 || temperatures.count == max(models.count, 1) else {
             throw ValidationError("give one --temperature, or one per --model (\(models.count))")
         }
@@ -90,7 +94,8 @@ struct EvaluateCommand: ParsableCommand {
         ]
         for (name, slice) in terciles where !slice.isEmpty {
             try ImageCodec.write(
-                SampleSheet.compose(Array(slice)), to: (sheets as NSString).appendingPathComponent("\(name).png"))
+                SampleSheet.compose(Array(slice)),
+                to: (sheets as NSString).appendingPathComponent("\(name).\(sheetFormat)"))
         }
         if json {
             let encoder = JSONEncoder()
@@ -98,7 +103,7 @@ struct EvaluateCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else {
             print(Self.table(summary))
-            print("contact sheets: \(sheets)/good.png, soso.png, ugly.png (terciles of rebalanced AuC)")
+            print("contact sheets: \(sheets)/good, soso, ugly.\(sheetFormat) (terciles of rebalanced AuC)")
         }
         if !failed.isEmpty { throw ExitCode(1) }
     }
