@@ -7,3 +7,11 @@ extension ConvolutionPrecision: ExpressibleByArgument {}
 
 /// `--architecture seed|lite0|lite2` on `pretrain`.
 extension ModelConfiguration.Architecture: ExpressibleByArgument {}
+
+/// `--temperature` on every command that takes one: a usage error (exit 2) outside
+/// `ModelConfiguration.temperatureRange`, including NaN and infinity.
+func validateTemperatures(_ temperatures: [Double]) throws {
+    for temperature in temperatures where !ModelConfiguration.temperatureRange.contains(temperature) {
+        throw ValidationError("--temperature must be a number from 0.01 to 10 (got \(temperature))")
+    }
+}

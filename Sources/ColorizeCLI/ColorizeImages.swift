@@ -46,9 +46,7 @@ struct ColorizeImages: ParsableCommand {
 
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one image file or folder (see --help)") }
-        if let temperature, !ModelConfiguration.temperatureRange.contains(temperature) {
-            throw ValidationError("--temperature must be a number from 0.01 to 10 (got \(temperature))")
-        }
+        try validateTemperatures(temperature.map { [$0] } ?? [])
         if let size, size < 64 { throw ValidationError("--size must be at least 64") }
     }
 

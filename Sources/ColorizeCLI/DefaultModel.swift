@@ -9,7 +9,8 @@ enum DefaultModel {
 
     static var path: String {
         if let fromEnvironment = ProcessInfo.processInfo.environment["COLORIZE_MODEL"] { return fromEnvironment }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         for _ in 0..<6 {
             let candidate = directory.appendingPathComponent(relativePath).path
             if FileManager.default.fileExists(atPath: candidate) { return candidate }
@@ -20,6 +21,8 @@ enum DefaultModel {
 
     /// The colorizer for `--model PATH`, or the shipped model; a failure names the file.
     static func colorizer(_ path: String?) throws -> Colorizer {
-        do { return try Colorizer(modelPath: path ?? self.path) } catch { throw CLIError("cannot load the model: \(error)") }
+        do { return try Colorizer(modelPath: path ?? self.path) } catch {
+            throw CLIError("cannot load the model: \(error)")
+        }
     }
 }

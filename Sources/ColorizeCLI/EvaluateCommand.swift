@@ -50,9 +50,7 @@ struct EvaluateCommand: ParsableCommand {
         guard temperatures.count <= 1 || temperatures.count == max(models.count, 1) else {
             throw ValidationError("give one --temperature, or one per --model (\(models.count))")
         }
-        guard temperatures.allSatisfy(ModelConfiguration.temperatureRange.contains) else {
-            throw ValidationError("--temperature must be a number from 0.01 to 10")
-        }
+        try validateTemperatures(temperatures)
     }
 
     func run() throws {

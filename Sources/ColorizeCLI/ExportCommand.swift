@@ -24,9 +24,7 @@ struct ExportCommand: ParsableCommand {
     var temperature: Double?
 
     func validate() throws {
-        if let temperature, !ModelConfiguration.temperatureRange.contains(temperature) {
-            throw ValidationError("--temperature must be between 0.01 and 10")
-        }
+        try validateTemperatures(temperature.map { [$0] } ?? [])
     }
 
     func run() throws {

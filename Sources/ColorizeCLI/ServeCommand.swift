@@ -10,9 +10,9 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve a web page (and JSON/HTTP API) to colorize photos in a browser.",
         discussion: """
-        API: POST /api/colorize with an image body (raw or multipart) returns a PNG of the same size \
-        (?temperature=T optional); GET /api/health. Binds to localhost unless --host says otherwise.
-        """)
+            API: POST /api/colorize with an image body (raw or multipart) returns a PNG of the same size \
+            (?temperature=T optional); GET /api/health. Binds to localhost unless --host says otherwise.
+            """)
 
     @Option(help: "Address to bind (0.0.0.0 exposes it to the network).")
     var host = "127.0.0.1"

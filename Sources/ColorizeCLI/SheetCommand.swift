@@ -28,9 +28,7 @@ struct SheetCommand: ParsableCommand {
     var temperature: Double?
 
     func validate() throws {
-        if let temperature, !ModelConfiguration.temperatureRange.contains(temperature) {
-            throw ValidationError("--temperature must be a number from 0.01 to 10 (got \(temperature))")
-        }
+        try validateTemperatures(temperature.map { [$0] } ?? [])
     }
 
     func run() throws {

@@ -34,9 +34,13 @@ struct WeightsCommand: ParsableCommand {
         let loader = BatchLoader(photos: photos, size: size, batchSize: 50, seed: seed)
         defer { loader.stop() }
         var lastShown = 0
-        guard let weights = MagicWeights.estimate(from: loader, crops: crops, progress: { counted in
-            if counted - lastShown >= crops / 10 { print("  \(counted) crops"); lastShown = counted }
-        }) else { throw CLIError("\(data): no usable photos") }
+        guard
+            let weights = MagicWeights.estimate(
+                from: loader, crops: crops,
+                progress: { counted in
+                    if counted - lastShown >= crops / 10 { print("  \(counted) crops"); lastShown = counted }
+                })
+        else { throw CLIError("\(data): no usable photos") }
         print(weights.table)
         try weights.write(to: output)
         print("wrote \(output) (\(loader.skippedCount) files skipped)")
