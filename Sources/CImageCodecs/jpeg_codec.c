@@ -39,32 +39,55 @@ static struct jpeg_error_mgr *cz_jpeg_errors_init(cz_jpeg_errors *errors, char *
     return manager;
 }
 
-/// The EXIF orientation tag (0x0112) from an APP1 "Exif" marker, or 1.
+/// Reads a little- or big-endian 16/32-bit TIFF integer; callers have bounds-checked `p`.
+static uint32_t cz_tiff_u16(const uint8_t *p, int little) {
+    return little ? (uint32_t)p[0] | ((uint32_t)p[1] << 8) : ((uint32_t)p[0] << 8) | (uint32_t)p[1];
+}
+
+static uint32_t cz_tiff_u32(const uint8_t *p, int little) {
+    return little ? (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24)
+                  : ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+// APP1 EXIF payload layout (all TIFF offsets count from the TIFF header, not from "Exif"):
+//   0  "Exif\0\0"                               6 bytes
+//   6  TIFF header: byte order "II" (little) or "MM" (big), 2 bytes; magic 42, 2 bytes;
+//                   IFD0 offset, 4 bytes
+//      IFD0 at that offset: entry count, 2 bytes; then count × 12-byte entries of
+//                   tag (2), type (2), value count (4), value or value offset (4)
+// Orientation is tag 0x0112, a SHORT held in the first 2 bytes of the value field.
+// Every offset read from the file is untrusted, so each check is `offset > length ||
+// length - offset < need` in size_t: the subtraction cannot wrap and nothing is ever added
+// to an untrusted offset before it has been bounded.
+uint32_t cz_exif_orientation_from_payload(const uint8_t *data, size_t length) {
+    enum { EXIF_HEADER = 6, TIFF_HEADER = 8, IFD_COUNT = 2, IFD_ENTRY = 12, ORIENTATION_TAG = 0x0112 };
+    if (data == NULL || length < EXIF_HEADER + TIFF_HEADER) return 1;
+    if (memcmp(data, "Exif\0\0", EXIF_HEADER) != 0) return 1;
+    const uint8_t *tiff = data + EXIF_HEADER;
+    size_t tiff_length = length - EXIF_HEADER;
+    int little = tiff[0] == 'I' && tiff[1] == 'I';
+    if (!little && !(tiff[0] == 'M' && tiff[1] == 'M')) return 1;
+
+    size_t ifd = cz_tiff_u32(tiff + 4, little);
+    if (ifd > tiff_length || tiff_length - ifd < IFD_COUNT) return 1;
+    size_t entries = cz_tiff_u16(tiff + ifd, little);
+    // A count running past the payload means a corrupt IFD: ignore it rather than guess.
+    if (entries > (tiff_length - ifd - IFD_COUNT) / IFD_ENTRY) return 1;
+    const uint8_t *entry = tiff + ifd + IFD_COUNT;
+    for (size_t i = 0; i < entries; i++, entry += IFD_ENTRY) {
+        if (cz_tiff_u16(entry, little) != ORIENTATION_TAG) continue;
+        uint32_t value = cz_tiff_u16(entry + 8, little);
+        return value >= 1 && value <= 8 ? value : 1;
+    }
+    return 1;
+}
+
+/// The EXIF orientation of the first APP1 "Exif" marker that has one, or 1.
 static uint32_t cz_exif_orientation(struct jpeg_decompress_struct *info) {
     for (jpeg_saved_marker_ptr marker = info->marker_list; marker; marker = marker->next) {
-        if (marker->marker != JPEG_APP0 + 1 || marker->data_length < 14) continue;
-        const uint8_t *d = marker->data;
-        if (memcmp(d, "Exif\0\0", 6) != 0) continue;
-        const uint8_t *tiff = d + 6;
-        size_t length = marker->data_length - 6;
-        int little = tiff[0] == 'I' && tiff[1] == 'I';
-        if (!little && !(tiff[0] == 'M' && tiff[1] == 'M')) continue;
-#define CZ_U16(p) (little ? (uint32_t)((p)[0] | ((p)[1] << 8)) : (uint32_t)(((p)[0] << 8) | (p)[1]))
-#define CZ_U32(p) (little ? ((uint32_t)(p)[0] | ((uint32_t)(p)[1] << 8) | ((uint32_t)(p)[2] << 16) | ((uint32_t)(p)[3] << 24)) \
-                          : (((uint32_t)(p)[0] << 24) | ((uint32_t)(p)[1] << 16) | ((uint32_t)(p)[2] << 8) | (uint32_t)(p)[3]))
-        uint32_t ifd = CZ_U32(tiff + 4);
-        if (ifd + 2 > length) continue;
-        uint32_t entries = CZ_U16(tiff + ifd);
-        for (uint32_t i = 0; i < entries; i++) {
-            size_t entry = ifd + 2 + (size_t)i * 12;
-            if (entry + 12 > length) break;
-            if (CZ_U16(tiff + entry) == 0x0112) {
-                uint32_t value = CZ_U16(tiff + entry + 8);
-                return value >= 1 && value <= 8 ? value : 1;
-            }
-        }
-#undef CZ_U16
-#undef CZ_U32
+        if (marker->marker != JPEG_APP0 + 1) continue;
+        uint32_t orientation = cz_exif_orientation_from_payload(marker->data, marker->data_length);
+        if (orientation != 1) return orientation;
     }
     return 1;
 }

@@ -47,7 +47,9 @@ struct ColorizeImages: ParsableCommand {
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one image file or folder (see --help)") }
         try validateTemperatures(temperature.map { [$0] } ?? [])
-        if let size, size < 64 { throw ValidationError("--size must be at least 64") }
+        if let size, !(64...1024).contains(size) {
+            throw ValidationError("--size must be between 64 and 1024 (got \(size))")
+        }
     }
 
     func run() throws {

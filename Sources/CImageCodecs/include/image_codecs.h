@@ -32,6 +32,11 @@ cz_status cz_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, 
 cz_status cz_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels, int quality,
                          uint8_t **out, size_t *out_size, char *message, size_t message_size);
 
+// EXIF orientation 1–8 from an APP1 payload ("Exif\0\0" then the TIFF data, as the marker
+// holds it after its length field); 1 when absent or invalid. Pure byte parsing of untrusted data,
+// never reads outside `data[0..<length]`; public so tests can fuzz it directly.
+uint32_t cz_exif_orientation_from_payload(const uint8_t *data, size_t length);
+
 void cz_free(void *pointer);
 
 #endif

@@ -50,12 +50,36 @@ public final class Colorizer: @unchecked Sendable {
         }
     }
 
-    /// Network input dimensions: about size² pixels with the image's aspect ratio, each side a
-    /// multiple of 64 (at least 64).
+    /// Network input dimensions: the image's aspect ratio at about `size`² pixels, bounded so that
+    /// no aspect ratio can blow up memory (a 65500×1 or 1×10⁷ PNG is a few hundred bytes).
+    ///
+    /// Rule, with `s = min(size, 2048)`:
+    /// - both sides are multiples of 64 (fits every architecture's `sizeMultiple`) and at least 64;
+    /// - each side is at most `maxSide(size:)` = min(4·s, 2048, s²/64) rounded down to 64, so the
+    ///   long side of a thin image stops where its 64-pixel short side would exceed the area;
+    /// - the area is at most max(s², 64²): sides are rounded to the nearest multiple of 64 and, if
+    ///   that overshoots s², the side rounded up the most steps down by 64 until it fits.
     public static func networkDimensions(width: Int, height: Int, size: Int) -> (width: Int, height: Int) {
-        let aspect = Double(width) / Double(height)
-        let area = Double(size * size)
-        func round64(_ x: Double) -> Int { max(64, Int((x / 64).rounded()) * 64) }
-        return (round64((area * aspect).squareRoot()), round64((area / aspect).squareRoot()))
+        let s = max(1, min(size, 2048))
+        let area = s * s
+        let limit = maxSide(size: size)
+        let aspect = Double(max(width, 1)) / Double(max(height, 1))
+        // Exact sides for area s², the long one cut to the limit (the short one then gets the rest).
+        var exactW = Double(s) * aspect.squareRoot(), exactH = Double(s) / aspect.squareRoot()
+        if exactW > Double(limit) { (exactW, exactH) = (Double(limit), Double(area) / Double(limit)) }
+        if exactH > Double(limit) { (exactW, exactH) = (Double(area) / Double(limit), Double(limit)) }
+        func round64(_ x: Double) -> Int { min(limit, max(64, Int((x / 64).rounded()) * 64)) }
+        var w = round64(exactW), h = round64(exactH)
+        while w * h > area && (w > 64 || h > 64) {
+            if h == 64 || (w > 64 && Double(w) / exactW >= Double(h) / exactH) { w -= 64 } else { h -= 64 }
+        }
+        return (w, h)
+    }
+
+    /// The largest network side for `size`: min(4·size, 2048, size²/64) rounded down to a multiple
+    /// of 64, at least 64.
+    public static func maxSide(size: Int) -> Int {
+        let s = max(1, min(size, 2048))
+        return max(64, min(4 * s, 2048, s * s / 64) / 64 * 64)
     }
 }
