@@ -31,7 +31,23 @@ import Testing
             #expect(w >= 64 && h >= 64, "\(label)")
             #expect(w <= limit && h <= limit, "\(label)")
             #expect(w % 64 == 0 && h % 64 == 0, "\(label)")
-            #expect(w * h <= max(size * size, 64 * 64), "\(label)")
+            #expect(w * h <= 3 * max(size * size, 64 * 64) / 2, "\(label)")
+        }
+    }
+
+    /// Ordinary photos get exactly the input the models were trained and evaluated with before the
+    /// cap: each side of an s²-area rectangle rounded to the nearest multiple of 64.
+    @Test func ordinaryAspectRatiosKeepTheFormerRounding() {
+        for size in [128, 192, 256] {
+            for (width, height) in [(1, 1), (4, 3), (3, 2), (16, 9), (16, 10), (2, 1), (5, 4)] {
+                for (w, h) in [(width * 600, height * 600), (height * 600, width * 600)] {
+                    let aspect = Double(w) / Double(h), area = Double(size * size)
+                    func round64(_ x: Double) -> Int { max(64, Int((x / 64).rounded()) * 64) }
+                    let former = (round64((area * aspect).squareRoot()), round64((area / aspect).squareRoot()))
+                    #expect(
+                        Colorizer.networkDimensions(width: w, height: h, size: size) == former, "\(w)×\(h) at \(size)")
+                }
+            }
         }
     }
 

@@ -57,8 +57,9 @@ public final class Colorizer: @unchecked Sendable {
     /// - both sides are multiples of 64 (fits every architecture's `sizeMultiple`) and at least 64;
     /// - each side is at most `maxSide(size:)` = min(4·s, 2048, s²/64) rounded down to 64, so the
     ///   long side of a thin image stops where its 64-pixel short side would exceed the area;
-    /// - the area is at most max(s², 64²): sides are rounded to the nearest multiple of 64 and, if
-    ///   that overshoots s², the side rounded up the most steps down by 64 until it fits.
+    /// - sides are rounded to the nearest multiple of 64, which may overshoot s² a little (as the
+    ///   model was always run); the area is capped at 1.5 · max(s², 64²): beyond it the side rounded
+    ///   up the most steps down by 64 until it fits.
     public static func networkDimensions(width: Int, height: Int, size: Int) -> (width: Int, height: Int) {
         let s = max(1, min(size, 2048))
         let area = s * s
@@ -70,7 +71,8 @@ public final class Colorizer: @unchecked Sendable {
         if exactH > Double(limit) { (exactW, exactH) = (Double(area) / Double(limit), Double(limit)) }
         func round64(_ x: Double) -> Int { min(limit, max(64, Int((x / 64).rounded()) * 64)) }
         var w = round64(exactW), h = round64(exactH)
-        while w * h > area && (w > 64 || h > 64) {
+        let areaLimit = 3 * max(area, 64 * 64) / 2
+        while w * h > areaLimit && (w > 64 || h > 64) {
             if h == 64 || (w > 64 && Double(w) / exactW >= Double(h) / exactH) { w -= 64 } else { h -= 64 }
         }
         return (w, h)
