@@ -84,7 +84,7 @@ struct EvaluateCommand: ParsableCommand {
         let summary = evaluation.summarize(evaluated, failed: failed)
         try FileManager.default.createDirectory(atPath: sheets, withIntermediateDirectories: true)
         let ranked = evaluated.sorted { $0.result.candidates[0].rebalancedAUC > $1.result.candidates[0].rebalancedAUC }
-            .map(\.rows[0])
+            .map(\.row)
         let third = max(1, (ranked.count + 2) / 3)
         let terciles = [
             ("good", ranked.prefix(third)), ("soso", ranked.dropFirst(third).prefix(third)),

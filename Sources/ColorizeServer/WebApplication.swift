@@ -30,13 +30,11 @@ public func makeWebApplication(colorizer: Colorizer, configuration: WebConfigura
 func makeWebApplication(
     colorizer: Colorizer, configuration: WebConfiguration, gate: ColorizationGate
 ) -> some ApplicationProtocol {
+    // Rendered once: the page only depends on the model's temperature.
+    let page = ByteBuffer(string: WebPage.html(temperature: colorizer.metadata.configuration.temperature))
     let router = Router()
     router.get("/") { _, _ in
-        Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(
-                byteBuffer: ByteBuffer(string: WebPage.html(temperature: colorizer.metadata.configuration.temperature)))
-        )
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: page))
     }
     router.get("/api/health") { _, _ in
         jsonResponse(

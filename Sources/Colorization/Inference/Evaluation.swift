@@ -29,6 +29,11 @@ public struct Evaluation: Sendable {
             self.colorizer = colorizer
             self.temperature = temperature
         }
+
+        /// Its colorization of an RGB raster (from the raster's lightness), as RGB.
+        public func colorize(_ original: Raster) -> Raster {
+            colorizer.colorize(Image(color: original), temperature: temperature).rgb
+        }
     }
 
     public struct PhotoResult: Codable, Sendable {
@@ -39,11 +44,11 @@ public struct Evaluation: Sendable {
         public var originalColourfulness: Double
     }
 
-    /// One photo's scores, its grey | colorized | original rows (one per candidate) for contact
+    /// One photo's scores, the first candidate's grey | colorized | original row for contact
     /// sheets, and its embeddings when feature statistics are on.
     public struct PhotoEvaluation: Sendable {
         public var result: PhotoResult
-        public var rows: [[Raster]]
+        public var row: [Raster]
         var embeddings: (original: [Double], grey: [Double], candidates: [[Double]])?
     }
 
@@ -108,9 +113,7 @@ public struct Evaluation: Sendable {
     /// The grey | colorized | original row of the photo scaled to `side`, for `candidate`.
     public func triplet(_ image: Image, candidate: Int = 0) -> [Raster] {
         let original = scaled(image)
-        let chosen = candidates[candidate]
-        let colorized = chosen.colorizer.colorize(Image(color: original), temperature: chosen.temperature).rgb
-        return [Self.grey(original), colorized, original]
+        return [Self.grey(original), candidates[candidate].colorize(original), original]
     }
 
     public func scores(_ candidate: Raster, against original: Raster) -> Scores {
@@ -138,9 +141,7 @@ public struct Evaluation: Sendable {
     public func evaluate(_ image: Image, path: String) -> PhotoEvaluation {
         let original = scaled(image)
         let grey = Self.grey(original)
-        let colorized = candidates.map {
-            $0.colorizer.colorize(Image(color: original), temperature: $0.temperature).rgb
-        }
+        let colorized = candidates.map { $0.colorize(original) }
         let result = PhotoResult(
             path: path, candidates: colorized.map { scores($0, against: original) },
             grey: scores(grey, against: original), originalColourfulness: ColorMetrics.colourfulness(original))
@@ -149,7 +150,7 @@ public struct Evaluation: Sendable {
             return (vectors[0], vectors[1], Array(vectors[2...]))
         }
         return PhotoEvaluation(
-            result: result, rows: colorized.map { [grey, $0, original] }, embeddings: embeddings)
+            result: result, row: [grey] + colorized.prefix(1) + [original], embeddings: embeddings)
     }
 
     public func summarize(_ photos: [PhotoEvaluation], failed: [String]) -> Summary {
@@ -158,9 +159,10 @@ public struct Evaluation: Sendable {
             results.map(\.originalColourfulness).reduce(0, +) / Double(max(results.count, 1))
         let embedded = photos.compactMap(\.embeddings)
         let complete = !photos.isEmpty && embedded.count == photos.count
+        let originals = embedded.map(\.original)
         func distance(_ vectors: [[Double]]) -> Double? {
             guard complete else { return nil }
-            return try? FrechetDistance.squared(vectors, embedded.map(\.original))
+            return try? FrechetDistance.squared(vectors, originals)
         }
         func method(_ name: String, _ scores: [Scores], _ vectors: [[Double]]) -> MethodSummary {
             let mean = Self.mean(scores)

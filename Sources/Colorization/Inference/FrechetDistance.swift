@@ -30,10 +30,10 @@ public enum FrechetDistance {
         let (x1, mean1) = centred(first), (x2, mean2) = centred(second)
         let meanTerm = zip(mean1, mean2).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
         let n1 = Double(first.count - 1), n2 = Double(second.count - 1)
-        let trace1 = x1.reduce(0) { $0 + dot($1, $1) } / n1
-        let trace2 = x2.reduce(0) { $0 + dot($1, $1) } / n2
+        let trace1 = x1.reduce(0) { $0 + SingularValues.dot($1, $1) } / n1
+        let trace2 = x2.reduce(0) { $0 + SingularValues.dot($1, $1) } / n2
         let scale = 1 / (n1 * n2).squareRoot()
-        let a = x1.map { row in x2.map { dot(row, $0) * scale } }
+        let a = x1.map { row in x2.map { SingularValues.dot(row, $0) * scale } }
         let rootTrace = SingularValues.jacobi(a).reduce(0, +)
         return max(0, meanTerm + trace1 + trace2 - 2 * rootTrace)
     }
@@ -43,11 +43,5 @@ public enum FrechetDistance {
         for row in rows { for j in row.indices { mean[j] += row[j] } }
         for j in mean.indices { mean[j] /= Double(rows.count) }
         return (rows.map { row in zip(row, mean).map { $0 - $1 } }, mean)
-    }
-
-    static func dot(_ u: [Double], _ v: [Double]) -> Double {
-        var sum = 0.0
-        for i in u.indices { sum += u[i] * v[i] }
-        return sum
     }
 }

@@ -9,11 +9,6 @@ enum SingularValues {
         guard let width = matrix.first?.count, width > 0 else { return [] }
         // Columns as contiguous arrays.
         var columns = (0..<width).map { j in matrix.map { $0[j] } }
-        func dot(_ u: [Double], _ v: [Double]) -> Double {
-            var sum = 0.0
-            for i in u.indices { sum += u[i] * v[i] }
-            return sum
-        }
         for _ in 0..<sweeps {
             var rotated = false
             for p in 0..<width {
@@ -37,5 +32,12 @@ enum SingularValues {
             if !rotated { break }
         }
         return columns.map { dot($0, $0).squareRoot() }
+    }
+
+    /// u · v of two equally long vectors.
+    static func dot(_ u: [Double], _ v: [Double]) -> Double {
+        var sum = 0.0
+        for i in u.indices { sum += u[i] * v[i] }
+        return sum
     }
 }

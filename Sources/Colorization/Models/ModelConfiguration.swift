@@ -9,7 +9,7 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     public var bins: Int
     /// Annealed-mean temperature of the colour estimate (0.38 as Zhang et al.).
     public var temperature: Double
-    /// The temperatures `colorize`, `serve` and `export` accept: below 0.01 the estimate is the
+    /// The temperatures every command and the server accept: below 0.01 the estimate is the
     /// mode already (and logits / T leave Float's range towards 0), above 10 it is the plain mean.
     public static let temperatureRange: ClosedRange<Double> = 0.01...10
     /// Whether the generator also has the seed's tanh regression heads (the seed never trains them).
