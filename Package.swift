@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "Colorization", dependencies: ["Tensor", "NeuralNetwork", "Imaging"]),
         .target(name: "ColorizeServer", dependencies: [
             "Colorization", "Imaging", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
         ]),
         .executableTarget(name: "ColorizeCLI", dependencies: [
             "Colorization", "ColorizeServer", "Imaging", "NeuralNetwork", "Tensor",

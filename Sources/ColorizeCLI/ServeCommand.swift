@@ -11,7 +11,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve a web page (and JSON/HTTP API) to colorize photos in a browser.",
         discussion: """
             API: POST /api/colorize with an image body (raw or multipart) returns a PNG of the same size \
-            (?temperature=T optional); GET /api/health. Binds to localhost unless --host says otherwise.
+            (?temperature=T optional); GET /api/health. Binds to localhost unless --host says otherwise; \
+            answers only for the host names it is bound to and refuses cross-origin POSTs (see --allow-origin).
             """)
 
     @Option(help: "Address to bind (0.0.0.0 exposes it to the network).")
@@ -32,6 +33,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Queued colorizations beyond which requests get 503.")
     var queue = 16
 
+    @Option(
+        help: ArgumentHelp(
+            "An origin (scheme://host[:port]) whose web pages may POST to this server; repeatable.",
+            discussion: "Cross-origin POSTs are refused by default, so no web page you visit can use the server."))
+    var allowOrigin: [String] = []
+
     func run() async throws {
         let colorizer = try DefaultModel.colorizer(model)
         var configuration = WebConfiguration()
@@ -40,6 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxUploadBytes = maxUploadMb << 20
         configuration.concurrentColorizations = concurrent
         configuration.queueLimit = queue
+        configuration.allowedOrigins = allowOrigin
         print("serving on http://\(host):\(port)/ (Ctrl-C to stop)")
         try await makeWebApplication(colorizer: colorizer, configuration: configuration).runService()
     }

@@ -1,6 +1,7 @@
 import Colorization
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Imaging
 
 /// The web UI and its JSON/HTTP API, served by Hummingbird:
@@ -8,7 +9,9 @@ import Imaging
 ///   GET  /api/health       {"status":"ok","model":…}
 ///   POST /api/colorize     an image body (raw bytes or multipart/form-data) → PNG of the same size;
 ///                          `?temperature=T` (0.01…10) sets the colour temperature.
-/// Errors are JSON {"error": message}: 400 bad image or temperature, 413 body too large, 503 busy.
+/// Errors are JSON {"error": message}: 400 bad image or temperature, 403 cross-origin POST, 408 upload
+/// too slow, 413 body too large (refused from `Content-Length` before any body is read), 421 unknown
+/// `Host`, 503 busy.
 public struct WebConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
@@ -16,6 +19,14 @@ public struct WebConfiguration: Sendable {
     public var pixelLimit = ImageCodec.defaultPixelLimit
     public var concurrentColorizations = 2
     public var queueLimit = 16
+    /// Origins besides the server's own allowed to POST (see `RequestOriginPolicy`).
+    public var allowedOrigins: [String] = []
+    /// A connection that sends nothing for this long, mid-request or between requests, is closed.
+    public var idleTimeoutSeconds: Int64 = 30
+    /// An upload must arrive completely within this time (stops bodies trickled in byte by byte).
+    public var uploadTimeoutSeconds: Int64 = 120
+    /// Open connections beyond this wait in the kernel's backlog instead of using up file descriptors.
+    public var maxConnections = 256
 
     public init() {}
 }
@@ -33,6 +44,8 @@ func makeWebApplication(
     // Rendered once: the page only depends on the model's temperature.
     let page = ByteBuffer(string: WebPage.html(temperature: colorizer.metadata.configuration.temperature))
     let router = Router()
+    router.add(
+        middleware: RequestOriginPolicy(boundHost: configuration.host, allowedOrigins: configuration.allowedOrigins))
     router.get("/") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: page))
     }
@@ -45,13 +58,20 @@ func makeWebApplication(
             ])
     }
     router.post("/api/colorize") { request, _ -> Response in
-        var request = request
+        let tooLarge = jsonResponse(
+            .contentTooLarge, ["error": "upload larger than \(configuration.maxUploadBytes / (1 << 20)) MB"])
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > configuration.maxUploadBytes {
+            return tooLarge
+        }
         let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: configuration.maxUploadBytes)
-        } catch {
+        switch await collectBody(
+            of: request, upTo: configuration.maxUploadBytes, within: .seconds(configuration.uploadTimeoutSeconds))
+        {
+        case .success(let collected): body = collected
+        case .failure(.tooLarge): return tooLarge
+        case .failure(.tooSlow):
             return jsonResponse(
-                .contentTooLarge, ["error": "upload larger than \(configuration.maxUploadBytes / (1 << 20)) MB"])
+                .requestTimeout, ["error": "upload not complete within \(configuration.uploadTimeoutSeconds) s"])
         }
         let bytes = imageBytes(Array(buffer: body), contentType: request.headers[.contentType])
         let temperature: Double?
@@ -65,9 +85,11 @@ func makeWebApplication(
             temperature = nil
         }
         let result: Result<[UInt8], ImageError>? = await gate.run {
-            Result { () throws(ImageError) -> [UInt8] in
-                let image = try ImageCodec.decode(bytes, name: "upload", pixelLimit: configuration.pixelLimit)
-                return try ImageCodec.encodePNG(colorizer.colorize(image, temperature: temperature))
+            await runBlocking {
+                Result { () throws(ImageError) -> [UInt8] in
+                    let image = try ImageCodec.decode(bytes, name: "upload", pixelLimit: configuration.pixelLimit)
+                    return try ImageCodec.encodePNG(colorizer.colorize(image, temperature: temperature))
+                }
             }
         }
         switch result {
@@ -83,12 +105,40 @@ func makeWebApplication(
     }
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
-            serverName: "colorize"))
+            serverName: "colorize",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)))
 }
 
-private func jsonResponse(_ status: HTTPResponse.Status, _ fields: [String: String]) -> Response {
+/// Why an upload was not read.
+enum UploadError: Error {
+    case tooLarge, tooSlow
+}
+
+/// The request body, or why not: larger than `limit`, or not complete within `timeout`.
+func collectBody(
+    of request: Request, upTo limit: Int, within timeout: Duration
+) async -> Result<
+    ByteBuffer, UploadError
+> {
+    await withTaskGroup(of: Result<ByteBuffer, UploadError>.self) { group in
+        group.addTask {
+            var request = request
+            do { return .success(try await request.collectBody(upTo: limit)) } catch { return .failure(.tooLarge) }
+        }
+        group.addTask {
+            try? await Task.sleep(for: timeout)
+            return .failure(.tooSlow)
+        }
+        let first = await group.next() ?? .failure(.tooSlow)
+        group.cancelAll()
+        return first
+    }
+}
+
+func jsonResponse(_ status: HTTPResponse.Status, _ fields: [String: String]) -> Response {
     let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
     return Response(
         status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))

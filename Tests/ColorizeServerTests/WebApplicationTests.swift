@@ -33,12 +33,14 @@ import Testing
     }
 
     /// Sends `count` POSTs at once, each on its own connection, and returns their statuses.
-    static func concurrentPosts(_ count: Int, body: [UInt8], port: Int?) async throws -> [HTTPResponse.Status] {
+    static func concurrentPosts(
+        _ count: Int, body: [UInt8], port: Int?, timeout: Duration = .seconds(15)
+    ) async throws -> [HTTPResponse.Status] {
         let port = try #require(port)
         return try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
             for _ in 0..<count {
                 group.addTask {
-                    let connection = TestClient(host: "127.0.0.1", port: port)
+                    let connection = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: timeout))
                     connection.connect()
                     let response = try await connection.execute(
                         .init("/api/colorize", method: .post, body: ByteBuffer(bytes: body)))
