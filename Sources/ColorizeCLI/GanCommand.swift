@@ -11,7 +11,8 @@ struct GanCommand: ParsableCommand {
         discussion: """
             Each outer loop trains the critic RATIO times (16 at first, adapted between 5 and 32 from its \
             Wasserstein estimates) and then, when the estimates are probably positive, the generator twice. \
-            Writes RUN/generator.safetensors, RUN/critic.safetensors (each with optimizer state), RUN/log.jsonl \
+            Writes RUN/generator.safetensors (the model, with critic, optimizer states and schedule in the \
+            same file: one atomic write), RUN/log.jsonl \
             and RUN/samples/. Ctrl-C saves and stops; --resume continues.
             """)
 

@@ -9,7 +9,8 @@ struct PretrainCommand: ParsableCommand {
         commandName: "pretrain",
         abstract: "Pre-train the generator on quantised colours (class-rebalanced cross-entropy).",
         discussion: """
-            Writes RUN/generator.safetensors (+ .optimizer.safetensors) every --checkpoint-every steps and \
+            Writes RUN/generator.safetensors (the model, with the optimizer state in the same file: one \
+            atomic write) every --checkpoint-every steps and \
             at the end, RUN/log.jsonl and RUN/samples/step-N.png (grey | colorized | original). Ctrl-C saves \
             a checkpoint and stops; --resume continues from it.
             """)

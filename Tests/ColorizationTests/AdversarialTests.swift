@@ -1,8 +1,9 @@
 import Foundation
 import Imaging
 import NeuralNetwork
-import Testing
 import Tensor
+import Testing
+
 @testable import Colorization
 
 @Suite struct AdversarialTests {
@@ -22,7 +23,8 @@ import Tensor
             let critic = { (x: Tensor) in
                 Tensor.conv2d((Tensor.conv2d(x, p[0]) + p[1]).tanh(), p[2], stride: 2).mean(axes: [1, 2, 3])
             }
-            return GradientPenalty.criticObjective(critic: critic, real: real, fake: fake, epsilon: epsilon, lambda: 10).loss
+            return GradientPenalty.criticObjective(critic: critic, real: real, fake: fake, epsilon: epsilon, lambda: 10)
+                .loss
         }
         let parameters = [w1, b1, w2]
         let tracked = parameters.map { $0.requiringGradient() }
@@ -35,7 +37,9 @@ import Tensor
                 minus[which].withUnsafeMutableBufferPointer { $0[i] -= h }
                 let numeric = (Double(loss(plus).item) - Double(loss(minus).item)) / (2 * Double(h))
                 let value = Double(analytic[which].scalars[i])
-                #expect(abs(value - numeric) < 2e-3 * max(1, abs(numeric)), "parameter \(which)[\(i)]: \(value) vs \(numeric)")
+                #expect(
+                    abs(value - numeric) < 2e-3 * max(1, abs(numeric)),
+                    "parameter \(which)[\(i)]: \(value) vs \(numeric)")
             }
         }
     }
@@ -50,12 +54,15 @@ import Tensor
     /// A short real run on synthetic photos: it checkpoints and resumes, the critic learns, and the
     /// frozen generator layers stay bit-identical.
     @Test func shortRunKeepsFrozenLayersAndResumes() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("colorize-gan-\(UUID().uuidString)").path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("colorize-gan-\(UUID().uuidString)")
+            .path
         let photos = root + "/photos"
         try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
         for k in 0..<4 {
             var samples: [Float] = []
-            for y in 0..<80 { for x in 0..<96 { samples += [Float(x) / 95, Float((y + 20 * k) % 80) / 79, Float(k) / 3] } }
+            for y in 0..<80 {
+                for x in 0..<96 { samples += [Float(x) / 95, Float((y + 20 * k) % 80) / 79, Float(k) / 3] }
+            }
             try ImageCodec.write(Image(samples: samples, width: 96, height: 80, channels: 3), to: "\(photos)/p\(k).png")
         }
         let configuration = ModelConfiguration(size: 64, widthMultiplier: 0.125)
@@ -63,7 +70,8 @@ import Tensor
         let pretrained = root + "/pretrained.safetensors"
         try ModelFile.save(initial, magicWeights: .uniform(), step: 10, stage: "pretrain", to: pretrained)
 
-        var options = AdversarialTrainer.Options(data: photos, pretrainedPath: pretrained, runDirectory: root + "/run", outerLoops: 1)
+        var options = AdversarialTrainer.Options(
+            data: photos, pretrainedPath: pretrained, runDirectory: root + "/run", outerLoops: 1)
         options.batchSize = 2
         options.frozenLayers = 6
         options.unfreezeEvery = 0
@@ -75,6 +83,12 @@ import Tensor
 
         let (trained, metadata) = try ModelFile.loadGenerator(from: root + "/run/generator.safetensors")
         #expect(metadata.stage == "gan")
+        // One file holds the generator and all training state, and the step counts on from pre-training.
+        let state = try SafeTensors.read(path: root + "/run/generator.safetensors")
+        let generatorSteps = try #require(state.metadata["generator_steps"].flatMap(Int.init))
+        #expect(metadata.step == 10 + generatorSteps)
+        #expect(state.metadata["outer_loops"] == "2" && state.tensors.keys.contains { $0.hasPrefix("critic.") })
+        #expect(!FileManager.default.fileExists(atPath: root + "/run/critic.safetensors"))
         let frozenNames = Set(initial.layers.prefix(6).map(\.name))
         for ((name, before), (_, after)) in zip(initial.namedParameters, trained.namedParameters)
         where frozenNames.contains(String(name.split(separator: ".")[0])) {

@@ -13,23 +13,30 @@ public enum ModelFile {
     }
 
     /// Writes the generator's weights and metadata atomically; `configuration` overrides the
-    /// generator's own (to ship a checkpoint with, say, a temperature chosen afterwards).
+    /// generator's own (to ship a checkpoint with, say, a temperature chosen afterwards), and
+    /// `attachment` adds training state to the same file (loaders that only colorize ignore it).
     public static func save(
         _ generator: any ColorizationNetwork, magicWeights: MagicWeights?, step: Int, stage: String,
-        configuration: ModelConfiguration? = nil, to path: String
+        configuration: ModelConfiguration? = nil, attachment: Checkpoint.Attachment = .init(), to path: String
     ) throws(CheckpointError) {
         var metadata = [
             "format": "colorize-generator-1", "step": String(step), "stage": stage,
             "configuration": json(configuration ?? generator.configuration),
         ]
         if let magicWeights { metadata["magic_weights"] = json(magicWeights) }
-        try Checkpoint.save(generator, metadata: metadata, to: path)
+        try Checkpoint.save(generator, metadata: metadata, attachment: attachment, to: path)
     }
 
     /// A generator built from the file's configuration and loaded with its weights. A pretrained-
     /// encoder model's file holds its encoder too, so it needs no pretrained weights installed.
     public static func loadGenerator(from path: String) throws(CheckpointError) -> (any ColorizationNetwork, Metadata) {
-        let contents = try SafeTensors.read(path: path)
+        try loadGenerator(from: SafeTensors.read(path: path), path: path)
+    }
+
+    /// The generator of a file already read (a training checkpoint, whose other parts the caller reads).
+    public static func loadGenerator(
+        from contents: SafeTensors.Contents, path: String
+    ) throws(CheckpointError) -> (any ColorizationNetwork, Metadata) {
         let info = try parse(contents.metadata, path: path)
         let generator: any ColorizationNetwork
         switch info.configuration.architecture {
@@ -70,9 +77,15 @@ public enum ModelFile {
         let weights = metadata["magic_weights"].flatMap {
             try? JSONDecoder().decode(MagicWeights.self, from: Data($0.utf8))
         }
+        var step = 0
+        if let text = metadata["step"] {
+            guard let value = Int(text), value >= 0 else {
+                throw .malformed(path: path, reason: "step \"\(text)\" is not a whole number ≥ 0")
+            }
+            step = value
+        }
         return Metadata(
-            configuration: configuration, magicWeights: weights, step: metadata["step"].flatMap(Int.init) ?? 0,
-            stage: metadata["stage"] ?? "unknown")
+            configuration: configuration, magicWeights: weights, step: step, stage: metadata["stage"] ?? "unknown")
     }
 
     static func json(_ value: some Encodable) -> String {

@@ -13,8 +13,9 @@ import Tensor
 /// data while the critic is still weak. BatchNorm layers use their running statistics throughout
 /// (as Keras does for non-trainable BatchNorm), so fine-tuning does not disturb them.
 ///
-/// A run folder holds `generator.safetensors` and `critic.safetensors` (each with its optimizer
-/// file), `log.jsonl` and `samples/`.
+/// A run folder holds `generator.safetensors` (the generator, and as training state in the same
+/// file — one atomic write — its Adam moments, the critic, the critic's moments and the schedule),
+/// `log.jsonl` and `samples/`.
 public final class AdversarialTrainer {
     public struct Options: Sendable {
         public var data: String
@@ -56,7 +57,6 @@ public final class AdversarialTrainer {
     public init(_ options: Options) { self.options = options }
 
     var generatorPath: String { (options.runDirectory as NSString).appendingPathComponent("generator.safetensors") }
-    var criticPath: String { (options.runDirectory as NSString).appendingPathComponent("critic.safetensors") }
 
     /// Frozen layers after `generatorSteps` generator steps.
     public static func frozenLayers(initial: Int, unfreezeEvery: Int, generatorSteps: Int) -> Int {
@@ -71,15 +71,13 @@ public final class AdversarialTrainer {
     }
 
     private func train(_ photos: PhotoFolder, samplesDirectory: String) throws -> Int {
-        let fileManager = FileManager.default
-        let resuming =
-            options.resume && fileManager.fileExists(atPath: generatorPath)
-            && fileManager.fileExists(atPath: criticPath)
-
-        let (generator, metadata) = try ModelFile.loadGenerator(from: resuming ? generatorPath : options.pretrainedPath)
+        let resuming = options.resume && FileManager.default.fileExists(atPath: generatorPath)
+        let sourcePath = resuming ? generatorPath : options.pretrainedPath
+        let contents = try SafeTensors.read(path: sourcePath)
+        let (generator, metadata) = try ModelFile.loadGenerator(from: contents, path: sourcePath)
         guard let magicWeights = metadata.magicWeights else {
             throw Pretrainer.Failure.incompatibleResume(
-                "\(options.pretrainedPath) has no magic weights (not a pre-trained Colorize model?)")
+                "\(sourcePath) has no magic weights (not a pre-trained Colorize model?)")
         }
         let configuration = metadata.configuration
         let critic = Critic(configuration, seed: options.seed)
@@ -87,18 +85,36 @@ public final class AdversarialTrainer {
         let criticAdam = Adam(learningRate: options.criticLearningRate)
         var schedule = CriticSchedule()
         var outer = 0, generatorSteps = 0, criticSteps = 0
+        // The generator's step count before this run (pre-training); saved files count on from it.
+        var pretrainedSteps = metadata.step
         if resuming {
-            let state = try Checkpoint.load(critic, from: criticPath)
-            try Checkpoint.loadOptimizer(generatorAdam, modelPath: generatorPath)
-            try Checkpoint.loadOptimizer(criticAdam, modelPath: criticPath)
+            let state = contents.metadata
+            guard
+                let counts = ["outer_loops", "generator_steps", "critic_steps"].map({ state[$0].flatMap(Int.init) })
+                    as? [Int], counts.allSatisfy({ $0 >= 0 })
+            else {
+                throw Pretrainer.Failure.incompatibleResume(
+                    "\(generatorPath) holds no adversarial training state (a pre-training run's folder?)")
+            }
+            (outer, generatorSteps, criticSteps) = (counts[0], counts[1], counts[2])
+            pretrainedSteps = max(0, metadata.step - generatorSteps)
+            try Checkpoint.load(critic, from: contents, prefix: TrainingRun.criticPrefix, path: generatorPath)
+            try Checkpoint.restoreOptimizer(
+                generatorAdam, for: generator, from: contents, prefix: TrainingRun.optimizerPrefix,
+                path: generatorPath)
+            try Checkpoint.restoreOptimizer(
+                criticAdam, for: critic, from: contents, prefix: TrainingRun.criticOptimizerPrefix,
+                path: generatorPath)
+            guard generatorAdam.step == generatorSteps, criticAdam.step == criticSteps else {
+                throw Pretrainer.Failure.incompatibleResume(
+                    "\(generatorPath): optimizer steps \(generatorAdam.step)/\(criticAdam.step) do not match the "
+                        + "run's \(generatorSteps) generator and \(criticSteps) critic steps")
+            }
             if let text = state["schedule"],
                 let saved = try? JSONDecoder().decode(CriticSchedule.self, from: Data(text.utf8))
             {
                 schedule = saved
             }
-            outer = state["outer_loops"].flatMap(Int.init) ?? 0
-            generatorSteps = state["generator_steps"].flatMap(Int.init) ?? 0
-            criticSteps = state["critic_steps"].flatMap(Int.init) ?? 0
             print("resuming \(options.runDirectory) at outer loop \(outer) (critic ratio \(schedule.ratio))")
         }
         guard outer < options.outerLoops else { print("already at outer loop \(outer): nothing to do"); return outer }
@@ -127,24 +143,22 @@ public final class AdversarialTrainer {
 
         func save() throws {
             let stage = "gan"
+            let scheduleText = String(decoding: (try? JSONEncoder().encode(schedule)) ?? Data(), as: UTF8.self)
+            let state = Checkpoint.Attachment(metadata: [
+                "outer_loops": String(outer), "generator_steps": String(generatorSteps),
+                "critic_steps": String(criticSteps), "schedule": scheduleText,
+            ])
             try ModelFile.save(
-                generator, magicWeights: magicWeights, step: metadata.step + generatorSteps, stage: stage,
+                generator, magicWeights: magicWeights, step: pretrainedSteps + generatorSteps, stage: stage,
+                attachment: state + .optimizer(generatorAdam, for: generator, prefix: TrainingRun.optimizerPrefix)
+                    + .parameters(of: critic, prefix: TrainingRun.criticPrefix)
+                    + .optimizer(criticAdam, for: critic, prefix: TrainingRun.criticOptimizerPrefix),
                 to: generatorPath)
-            try Checkpoint.saveOptimizer(generatorAdam, for: generator, modelPath: generatorPath)
             if options.keepCheckpoints {
                 try TrainingRun.keepCheckpoint(
-                    generator, magicWeights: magicWeights, step: metadata.step + generatorSteps, stage: stage,
+                    generator, magicWeights: magicWeights, step: pretrainedSteps + generatorSteps, stage: stage,
                     runDirectory: options.runDirectory, name: String(format: "outer-%05d", outer))
             }
-            let scheduleText = String(decoding: (try? JSONEncoder().encode(schedule)) ?? Data(), as: UTF8.self)
-            try Checkpoint.save(
-                critic,
-                metadata: [
-                    "outer_loops": String(outer), "generator_steps": String(generatorSteps),
-                    "critic_steps": String(criticSteps), "schedule": scheduleText,
-                    "configuration": ModelFile.json(configuration),
-                ], to: criticPath)
-            try Checkpoint.saveOptimizer(criticAdam, for: critic, modelPath: criticPath)
             try ImageCodec.write(
                 SampleSheet.preview(generator, preview),
                 to: (samplesDirectory as NSString).appendingPathComponent(String(format: "outer-%05d.png", outer)))
@@ -161,6 +175,10 @@ public final class AdversarialTrainer {
                     critic, generator: generator, lab: batch.lab, lightness: batch.lightness, epsilon: epsilon,
                     lambda: options.lambda, optimizer: criticAdam)
                 criticSteps += 1
+                guard objective.wasserstein.isFinite, objective.penalty.isFinite else {
+                    throw Pretrainer.Failure.nonFiniteLoss(
+                        what: "the critic's objective", step: criticSteps, lastCheckpoint: generatorPath)
+                }
                 estimates.append(Double(objective.wasserstein))
                 penalties.append(Double(objective.penalty))
             }
@@ -180,6 +198,10 @@ public final class AdversarialTrainer {
                     generator, critic: critic, lightness: batch.lightness, targetsA: targetsA,
                     targetsB: targetsB, anchorWeight: options.anchorWeight, optimizer: generatorAdam)
                 generatorSteps += 1
+                guard loss.isFinite else {
+                    throw Pretrainer.Failure.nonFiniteLoss(
+                        what: "the generator's loss", step: generatorSteps, lastCheckpoint: generatorPath)
+                }
                 generatorLoss += Double(loss) / Double(decision.generatorSteps)
             }
             let secondsPerGeneratorStep =
@@ -213,7 +235,7 @@ public final class AdversarialTrainer {
         }
         try save()
         monitor.note(
-            "saved \(generatorPath) and \(criticPath) at outer loop \(outer)\(monitor.wasInterrupted ? " (interrupted)" : "")"
+            "saved \(generatorPath) at outer loop \(outer)\(monitor.wasInterrupted ? " (interrupted)" : "")"
         )
         return outer
     }

@@ -48,8 +48,14 @@ public final class Pretrainer {
     public enum Failure: Error, CustomStringConvertible {
         case noUsablePhotos(String)
         case incompatibleResume(String)
+        /// Training diverged (or its checkpoint held poison): it stops before the next checkpoint, so
+        /// the last one on disk is the last good state.
+        case nonFiniteLoss(what: String, step: Int, lastCheckpoint: String)
         public var description: String {
             switch self {
+            case let .nonFiniteLoss(what, step, lastCheckpoint):
+                "\(what) is not finite at step \(step): training stopped; \(lastCheckpoint) keeps the last good "
+                    + "checkpoint (lower the learning rate, or resume from it)"
             case let .noUsablePhotos(path):
                 "\(path): no usable photos (all unreadable or smaller than the training size)"
             case let .incompatibleResume(reason): "cannot resume: \(reason)"
@@ -80,7 +86,8 @@ public final class Pretrainer {
         let generator: any ColorizationNetwork
         let adam = Adam(learningRate: options.learningRate)
         if options.resume, fileManager.fileExists(atPath: checkpointPath) {
-            let (loaded, metadata) = try ModelFile.loadGenerator(from: checkpointPath)
+            let contents = try SafeTensors.read(path: checkpointPath)
+            let (loaded, metadata) = try ModelFile.loadGenerator(from: contents, path: checkpointPath)
             guard let weights = metadata.magicWeights else {
                 throw Failure.incompatibleResume("\(checkpointPath) has no magic weights")
             }
@@ -88,7 +95,12 @@ public final class Pretrainer {
             configuration = metadata.configuration
             magicWeights = weights
             startStep = metadata.step
-            try Checkpoint.loadOptimizer(adam, modelPath: checkpointPath)
+            try Checkpoint.restoreOptimizer(
+                adam, for: loaded, from: contents, prefix: TrainingRun.optimizerPrefix, path: checkpointPath)
+            guard adam.step == startStep else {
+                throw Failure.incompatibleResume(
+                    "\(checkpointPath): optimizer state at step \(adam.step), the generator at step \(startStep)")
+            }
             print("resuming \(checkpointPath) at step \(startStep)")
         } else {
             if options.resume { print("no checkpoint in \(options.runDirectory) yet: starting from scratch") }
@@ -127,13 +139,14 @@ public final class Pretrainer {
                 + "\(generator.trainableParameterCount) trainable parameters")
 
         func save(_ step: Int) throws {
-            try ModelFile.save(generator, magicWeights: magicWeights, step: step, stage: "pretrain", to: checkpointPath)
+            try ModelFile.save(
+                generator, magicWeights: magicWeights, step: step, stage: "pretrain",
+                attachment: .optimizer(adam, for: generator, prefix: TrainingRun.optimizerPrefix), to: checkpointPath)
             if options.keepCheckpoints {
                 try TrainingRun.keepCheckpoint(
                     generator, magicWeights: magicWeights, step: step, stage: "pretrain",
                     runDirectory: options.runDirectory, name: String(format: "step-%06d", step))
             }
-            try Checkpoint.saveOptimizer(adam, for: generator, modelPath: checkpointPath)
             try ImageCodec.write(
                 SampleSheet.preview(generator, preview),
                 to: (samplesDirectory as NSString).appendingPathComponent(String(format: "step-%06d.png", step)))
@@ -163,6 +176,9 @@ public final class Pretrainer {
                 generator, lightness: batch.lightness, targetsA: targetsA, targetsB: targetsB,
                 optimizer: adam)
             step += 1
+            guard losses.a.isFinite, losses.b.isFinite else {
+                throw Failure.nonFiniteLoss(what: "the loss", step: step, lastCheckpoint: checkpointPath)
+            }
             window.lossA += Double(losses.a)
             window.lossB += Double(losses.b)
             window.images += batch.count

@@ -4,6 +4,12 @@ import Tensor
 /// What both trainers do before their loop: open the photo folder, create RUN/samples, and put the
 /// run's convolution precision in force for everything the loop computes.
 enum TrainingRun {
+    /// Name prefixes of the training state a run's checkpoint (RUN/generator.safetensors) holds beside
+    /// the generator: its Adam moments and, in adversarial runs, the critic and the critic's moments.
+    static let optimizerPrefix = "optimizer."
+    static let criticPrefix = "critic."
+    static let criticOptimizerPrefix = "critic-optimizer."
+
     static func start<Result>(
         data: String, runDirectory: String, precision: ConvolutionPrecision,
         _ body: (_ photos: PhotoFolder, _ samplesDirectory: String) throws -> Result
