@@ -60,10 +60,26 @@ struct ColorizeImages: ParsableCommand {
             files: files, output: output, single: files.count == 1 && inputs.count == 1, overwrite: overwrite)
         for refusal in plan.refusals { FileHandle.standardError.write(Data("error: \(refusal)\n".utf8)) }
         var failures = scanFailures + plan.refusals, colorized = 0
+        // Output folders are made (or found unusable) before any work, and cleared of temporary files
+        // that a killed earlier run left behind.
+        var unusableFolders: [String: String] = [:]
+        for folder in Set(plan.jobs.map { ($0.output as NSString).deletingLastPathComponent }) {
+            do {
+                if output != nil { try AtomicFile.makeFolder(folder.isEmpty ? "." : folder) }
+                AtomicFile.removeStaleTemporaries(in: folder.isEmpty ? "." : folder)
+            } catch {
+                if case .writeFailed(let path, let reason) = error {
+                    unusableFolders[folder] = "\(path) \(reason)"
+                }
+            }
+        }
         for (index, job) in plan.jobs.enumerated() {
             let fileStart = Date()
             let progress = "[\(index + 1)/\(plan.jobs.count)]"
             do {
+                if let reason = unusableFolders[(job.output as NSString).deletingLastPathComponent] {
+                    throw CLIError("\(job.input): cannot write \(job.output): \(reason)")
+                }
                 let image = try ImageCodec.read(path: job.input)
                 let result =
                     keepColorInput && !image.isGrey
@@ -71,10 +87,6 @@ struct ColorizeImages: ParsableCommand {
                 // Checked again at the last moment: something may have appeared there while colorizing.
                 if !overwrite, OutputPlan.exists(job.output) {
                     throw CLIError("\(job.input): \(job.output) already exists (use --overwrite to replace it)")
-                }
-                if output != nil {
-                    try? FileManager.default.createDirectory(
-                        atPath: (job.output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 }
                 try ImageCodec.write(result, to: job.output)
                 colorized += 1
@@ -95,18 +107,32 @@ struct ColorizeImages: ParsableCommand {
     /// Files named directly, plus images found in folders; problems with the arguments themselves.
     func collectInputs() -> (files: [String], failures: [String]) {
         var files: [String] = [], failures: [String] = []
+        func fail(_ message: String) {
+            failures.append(message)
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        }
         for input in inputs {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-                failures.append("\(input): no such file or folder")
-                FileHandle.standardError.write(Data("error: \(input): no such file or folder\n".utf8))
+            var info = stat()
+            guard stat(input, &info) == 0 else {
+                let code = errno
+                switch code {
+                case ENOENT, ENOTDIR: fail("\(input): no such file or folder")
+                case ELOOP: fail("\(input): too many levels of symbolic links (a link loop?)")
+                default: fail("\(input): \(String(cString: strerror(code)))")
+                }
                 continue
             }
-            guard isDirectory.boolValue else { files.append(input); continue }
-            let found = (recursive ? PhotoFolder.scan(input) : topLevelImages(input)).filter { !$0.contains("_color.") }
-            if found.isEmpty {
-                failures.append("\(input): folder contains no .png, .jpg or .jpeg images")
-                FileHandle.standardError.write(Data("error: \(input): folder contains no images\n".utf8))
+            guard info.st_mode & S_IFMT == S_IFDIR else { files.append(input); continue }
+            guard access(input, R_OK | X_OK) == 0 else {
+                fail("\(input): cannot list the folder: \(String(cString: strerror(errno)))")
+                continue
+            }
+            let images = recursive ? PhotoFolder.scan(input) : topLevelImages(input)
+            let found = images.filter { !$0.contains("_color.") }
+            if images.isEmpty {
+                fail("\(input): folder contains no .png, .jpg or .jpeg images")
+            } else if found.isEmpty {
+                fail("\(input): folder holds only earlier outputs (\(images.count) *_color.* files, skipped)")
             }
             files += found
         }

@@ -7,19 +7,72 @@ public enum ImageCodec {
     /// Images above this many pixels are refused before any pixel memory is allocated.
     public static let defaultPixelLimit = 100_000_000
 
-    /// Reads and decodes the file at `path`.
+    /// Reads and decodes the file at `path`. Only regular files are read (a FIFO would block, a
+    /// device never end), and never more bytes than an image within `pixelLimit` can take
+    /// (`maximumFileBytes`), so a huge or sparse file is refused instead of read whole.
     public static func read(path: String, pixelLimit: Int = defaultPixelLimit) throws(ImageError) -> Image {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .fileNotFound(path: path) }
-        guard !isDirectory.boolValue else { throw .unreadable(path: path, reason: "is a directory") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadable(path: path, reason: "permission denied or I/O error")
+        try decode(
+            readFile(path: path, byteLimit: maximumFileBytes(pixelLimit: pixelLimit)), name: path,
+            pixelLimit: pixelLimit)
+    }
+
+    /// The largest file that can hold an image of `pixelLimit` pixels: 8 bytes per pixel (16-bit
+    /// RGBA without compression) plus 16 MB for metadata.
+    public static func maximumFileBytes(pixelLimit: Int) -> Int {
+        let (pixels, overflow) = max(pixelLimit, 0).multipliedReportingOverflow(by: 8)
+        return overflow ? Int.max : pixels.addingReportingOverflow(16 << 20).partialValue
+    }
+
+    /// The bytes of the regular file at `path`, at most `byteLimit` of them.
+    static func readFile(path: String, byteLimit: Int) throws(ImageError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let code = errno
+            switch code {
+            case ENOENT, ENOTDIR: throw .fileNotFound(path: path)
+            case ELOOP: throw .unreadable(path: path, reason: "too many levels of symbolic links (a link loop?)")
+            default: throw .unreadable(path: path, reason: String(cString: strerror(code)))
+            }
         }
-        return try decode([UInt8](data), name: path, pixelLimit: pixelLimit)
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw .unreadable(path: path, reason: "is a directory")
+        case S_IFIFO: throw .unreadable(path: path, reason: "not a regular file (a FIFO)")
+        case S_IFSOCK: throw .unreadable(path: path, reason: "not a regular file (a socket)")
+        case S_IFCHR, S_IFBLK: throw .unreadable(path: path, reason: "not a regular file (a device)")
+        default: throw .unreadable(path: path, reason: "not a regular file")
+        }
+        let size = Int(info.st_size)
+        guard size <= byteLimit else {
+            throw .unreadable(
+                path: path,
+                reason:
+                    "file is \(size >> 20) MB, more than any image within the pixel limit can take (\(byteLimit >> 20) MB)"
+            )
+        }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        while filled < size {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                buffer.baseAddress.map { Foundation.read(descriptor, $0 + filled, size - filled) } ?? 0
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+            if count == 0 { break }  // the file shrank while being read: decode what is there
+            filled += count
+        }
+        return filled == size ? bytes : Array(bytes[0..<filled])
     }
 
     /// Decodes PNG or JPEG bytes (format from the signature); `name` labels errors.
-    public static func decode(_ bytes: [UInt8], name: String = "<memory>", pixelLimit: Int = defaultPixelLimit) throws(ImageError) -> Image {
+    public static func decode(
+        _ bytes: [UInt8], name: String = "<memory>", pixelLimit: Int = defaultPixelLimit
+    ) throws(ImageError) -> Image {
         guard let format = ImageFormat.detect(bytes) else {
             if bytes.isEmpty { throw .corrupt(path: name, reason: "file is empty") }
             throw .unknownFormat(path: name)
@@ -29,8 +82,14 @@ public enum ImageCodec {
         let status = bytes.withUnsafeBufferPointer { buffer in
             message.withUnsafeMutableBufferPointer { text in
                 switch format {
-                case .png: cz_png_decode(buffer.baseAddress, buffer.count, UInt64(max(pixelLimit, 0)), &decoded, text.baseAddress, text.count)
-                case .jpeg: cz_jpeg_decode(buffer.baseAddress, buffer.count, UInt64(max(pixelLimit, 0)), &decoded, text.baseAddress, text.count)
+                case .png:
+                    cz_png_decode(
+                        buffer.baseAddress, buffer.count, UInt64(max(pixelLimit, 0)), &decoded, text.baseAddress,
+                        text.count)
+                case .jpeg:
+                    cz_jpeg_decode(
+                        buffer.baseAddress, buffer.count, UInt64(max(pixelLimit, 0)), &decoded, text.baseAddress,
+                        text.count)
                 }
             }
         }
@@ -38,7 +97,8 @@ public enum ImageCodec {
         let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         switch status {
         case CZ_OK: break
-        case CZ_TOO_LARGE: throw .tooLarge(path: name, width: Int(decoded.width), height: Int(decoded.height), limit: pixelLimit)
+        case CZ_TOO_LARGE:
+            throw .tooLarge(path: name, width: Int(decoded.width), height: Int(decoded.height), limit: pixelLimit)
         case CZ_EMPTY: throw .empty(path: name)
         case CZ_UNSUPPORTED: throw .unsupported(path: name, reason: reason)
         case CZ_NO_MEMORY: throw .unreadable(path: name, reason: "out of memory")
@@ -71,22 +131,33 @@ public enum ImageCodec {
     }
 
     /// JPEG bytes at `quality` 1…100 (grey or RGB; alpha is dropped, as JPEG has none).
-    public static func encodeJPEG(_ image: Image, quality: Int = 92, name: String = "<memory>") throws(ImageError) -> [UInt8] {
+    public static func encodeJPEG(
+        _ image: Image, quality: Int = 92, name: String = "<memory>"
+    ) throws(ImageError) -> [UInt8] {
         let (bytes, channels) = Image(color: image.color).bytes()
         return try encode(name) { out, size, text, textSize in
-            cz_jpeg_encode(bytes, UInt32(image.width), UInt32(image.height), UInt32(channels), Int32(quality), out, size, text, textSize)
+            cz_jpeg_encode(
+                bytes, UInt32(image.width), UInt32(image.height), UInt32(channels), Int32(quality), out, size, text,
+                textSize)
         }
     }
 
-    private static func encode(_ name: String, _ call: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>, UnsafeMutablePointer<Int>,
-                                                        UnsafeMutablePointer<CChar>, Int) -> cz_status) throws(ImageError) -> [UInt8] {
+    private static func encode(
+        _ name: String,
+        _ call: (
+            UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>, UnsafeMutablePointer<Int>,
+            UnsafeMutablePointer<CChar>, Int
+        ) -> cz_status
+    ) throws(ImageError) -> [UInt8] {
         var output: UnsafeMutablePointer<UInt8>?
         var size = 0
         var message = [CChar](repeating: 0, count: 256)
         let status = message.withUnsafeMutableBufferPointer { call(&output, &size, $0.baseAddress!, $0.count) }
         defer { cz_free(output) }
         guard status == CZ_OK, let output else {
-            throw .writeFailed(path: name, reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw .writeFailed(
+                path: name,
+                reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return Array(UnsafeBufferPointer(start: output, count: size))
     }
@@ -97,20 +168,21 @@ public enum ImageCodec {
         guard let format = ImageFormat(pathExtension: URL(fileURLWithPath: path).pathExtension) else {
             throw .writeFailed(path: path, reason: "unknown extension (use .png, .jpg or .jpeg)")
         }
-        let bytes = switch format {
-        case .png: try encodePNG(image, name: path)
-        case .jpeg: try encodeJPEG(image, quality: jpegQuality, name: path)
-        }
+        let bytes =
+            switch format {
+            case .png: try encodePNG(image, name: path)
+            case .jpeg: try encodeJPEG(image, quality: jpegQuality, name: path)
+            }
         try AtomicFile.write(Data(bytes), to: path)
     }
 }
 
-/// Writes whole files atomically: a temporary sibling, then `rename`.
+/// Writes whole files atomically: a temporary sibling `.NAME.PID.tmp`, then `rename`.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws(ImageError) {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+            .appendingPathComponent(temporaryName(for: url.lastPathComponent, process: getpid()))
         do {
             try data.write(to: temporary)
             guard rename(temporary.path, path) == 0 else {
@@ -120,6 +192,43 @@ public enum AtomicFile {
             try? FileManager.default.removeItem(at: temporary)
             if let imageError = error as? ImageError { throw imageError }
             throw .writeFailed(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    static func temporaryName(for name: String, process: pid_t) -> String { ".\(name).\(process).tmp" }
+
+    /// Removes the temporary files that writers killed mid-write (SIGKILL, power loss) left in
+    /// `folder`: names of our pattern whose process no longer exists. Returns how many were removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in folder: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var removed = 0
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let parts = name.dropFirst().dropLast(".tmp".count).split(separator: ".")
+            guard parts.count >= 2, let process = parts.last.flatMap({ pid_t($0) }), process > 0,
+                kill(process, 0) != 0 && errno == ESRCH
+            else { continue }
+            if (try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))) != nil {
+                removed += 1
+            }
+        }
+        return removed
+    }
+
+    /// Creates `folder` and its parents, or says why not, naming the part of the path in the way
+    /// (the error's `reason` reads on from its `path`: "is a file, not a folder", "cannot be created: …").
+    public static func makeFolder(_ folder: String) throws(ImageError) {
+        var info = stat()
+        if stat(folder, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw .writeFailed(path: folder, reason: "is a file, not a folder")
+            }
+            return
+        }
+        let parent = (folder as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != folder { try makeFolder(parent) }
+        guard mkdir(folder, 0o777) == 0 || errno == EEXIST else {
+            throw .writeFailed(path: folder, reason: "cannot be created: \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -94,7 +94,7 @@ import Testing
         #expect(result.errors.contains("notes.png: not a PNG or JPEG image"))
         #expect(result.errors.contains("truncated.jpg: corrupt or truncated image"))
         #expect(result.errors.contains("missing.jpg: no such file or folder"))
-        #expect(result.errors.contains("empty: folder contains no images"))
+        #expect(result.errors.contains("empty: folder contains no .png, .jpg or .jpeg images"))
         #expect(result.output.contains("1 colorized, 4 failed"))
     }
 
