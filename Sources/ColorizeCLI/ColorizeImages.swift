@@ -58,7 +58,7 @@ struct ColorizeImages: ParsableCommand {
         let (files, scanFailures) = collectInputs()
         let plan = OutputPlan(
             files: files, output: output, single: files.count == 1 && inputs.count == 1, overwrite: overwrite)
-        for refusal in plan.refusals { FileHandle.standardError.write(Data("error: \(refusal)\n".utf8)) }
+        for refusal in plan.refusals { TerminalText.printError("error: \(refusal)") }
         var failures = scanFailures + plan.refusals, colorized = 0
         // Output folders are made (or found unusable) before any work, and cleared of temporary files
         // that a killed earlier run left behind.
@@ -90,17 +90,17 @@ struct ColorizeImages: ParsableCommand {
                 }
                 try ImageCodec.write(result, to: job.output)
                 colorized += 1
-                print(
+                TerminalText.print(
                     "\(progress) \(job.input) → \(job.output) (\(image.width)×\(image.height), "
                         + String(format: "%.2f s)", Date().timeIntervalSince(fileStart)))
             } catch {
                 failures.append("\(error)")
-                FileHandle.standardError.write(Data("\(progress) error: \(error)\n".utf8))
+                TerminalText.printError("\(progress) error: \(error)")
             }
         }
         let seconds = Date().timeIntervalSince(started)
         print(String(format: "%d colorized, %d failed, %.1f s", colorized, failures.count, seconds))
-        for failure in failures { print("  failed: \(failure)") }
+        for failure in failures { TerminalText.print("  failed: \(failure)") }
         if !failures.isEmpty { throw ExitCode(1) }
     }
 
@@ -109,7 +109,7 @@ struct ColorizeImages: ParsableCommand {
         var files: [String] = [], failures: [String] = []
         func fail(_ message: String) {
             failures.append(message)
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            TerminalText.printError("error: \(message)")
         }
         for input in inputs {
             var info = stat()

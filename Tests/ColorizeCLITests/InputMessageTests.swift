@@ -58,4 +58,15 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: live))
         #expect(FileManager.default.fileExists(atPath: root + "/a_color.png"))
     }
+
+    /// Issue 17 (13): a file name with a newline and an escape sequence is printed escaped, never raw.
+    @Test func controlCharactersInNamesArePrintedEscaped() throws {
+        let root = CLI.temporaryDirectory()
+        let input = try OutputSafetyTests.images(["evil\n\u{1B}[2Jname.png"], in: root)[0]
+        let result = try CLI.run([input, "--model", CLI.model])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("evil\\n\\x1B[2Jname.png → "), "\(result.output)")
+        #expect(!result.output.contains("\u{1B}") && !result.errors.contains("\u{1B}"))
+        #expect(FileManager.default.fileExists(atPath: root + "/evil\n\u{1B}[2Jname_color.png"))
+    }
 }
