@@ -71,16 +71,23 @@ import Testing
         try await application.test(.live) { client in
             let port = try #require(client.port)
             let started = ContinuousClock.now
+            let tally = Tally()
             async let statuses = WebApplicationTests.concurrentPosts(
-                100, body: upload, port: port, timeout: .seconds(170))
-            // Health is probed while both slots colorize (the clients' own start-up burst, in this same
-            // process, is not the server's latency).
-            while await gate.running < configuration.concurrentColorizations {
-                try await Task.sleep(for: .milliseconds(5))
+                100, body: upload, port: port, timeout: .seconds(170), onAnswer: { await tally.add() })
+            // Health is probed while the admitted uploads colorize, once the burst of 100 connections
+            // (whose clients run in this same process and compete for its threads) has been answered
+            // with its 503s; during the burst its latency is printed, not asserted.
+            var slowestInBurst = Duration.zero
+            while await tally.count < 100 - configuration.concurrentColorizations - configuration.queueLimit {
+                let asked = ContinuousClock.now
+                try await client.execute(uri: "/api/health", method: .get) { #expect($0.status == .ok) }
+                slowestInBurst = max(slowestInBurst, ContinuousClock.now - asked)
+                try await Task.sleep(for: .milliseconds(20))
             }
             var slowestHealth = Duration.zero
             var healthChecks = 0
-            while ContinuousClock.now - started < .seconds(4) {
+            let probing = ContinuousClock.now
+            while ContinuousClock.now - probing < .seconds(4), await gate.running > 0 {
                 let asked = ContinuousClock.now
                 try await client.execute(uri: "/api/health", method: .get) { #expect($0.status == .ok) }
                 slowestHealth = max(slowestHealth, ContinuousClock.now - asked)
@@ -90,12 +97,12 @@ import Testing
             let answered = try await statuses
             let elapsed = ContinuousClock.now - started
             print(
-                "100 uploads: \(answered.filter { $0 == .ok }.count) × 200, \(answered.filter { $0 == .serviceUnavailable }.count) × 503 in \(elapsed); slowest of \(healthChecks) health checks \(slowestHealth)"
+                "100 uploads: \(answered.filter { $0 == .ok }.count) × 200, \(answered.filter { $0 == .serviceUnavailable }.count) × 503 in \(elapsed); slowest of \(healthChecks) health checks while colorizing \(slowestHealth) (during the burst \(slowestInBurst))"
             )
             #expect(answered.count == 100)
             #expect(answered.allSatisfy { $0 == .ok || $0 == .serviceUnavailable })
             #expect(answered.contains(.serviceUnavailable) && answered.filter { $0 == .ok }.count >= 18)
-            #expect(slowestHealth < .milliseconds(100))
+            #expect(healthChecks >= 20 && slowestHealth < .milliseconds(100))
             #expect(elapsed < .seconds(180))
         }
     }
@@ -183,4 +190,10 @@ import Testing
             #expect(healthAnswer.hasPrefix("HTTP/1.1 200"), "\(healthAnswer.prefix(200))")
         }
     }
+}
+
+/// Counts answers arriving from concurrent clients.
+actor Tally {
+    private(set) var count = 0
+    func add() { count += 1 }
 }

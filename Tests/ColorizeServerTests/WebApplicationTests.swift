@@ -34,7 +34,8 @@ import Testing
 
     /// Sends `count` POSTs at once, each on its own connection, and returns their statuses.
     static func concurrentPosts(
-        _ count: Int, body: [UInt8], port: Int?, timeout: Duration = .seconds(15)
+        _ count: Int, body: [UInt8], port: Int?, timeout: Duration = .seconds(15),
+        onAnswer: @escaping @Sendable () async -> Void = {}
     ) async throws -> [HTTPResponse.Status] {
         let port = try #require(port)
         return try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
@@ -45,6 +46,7 @@ import Testing
                     let response = try await connection.execute(
                         .init("/api/colorize", method: .post, body: ByteBuffer(bytes: body)))
                     try await connection.shutdown()
+                    await onAnswer()
                     return response.status
                 }
             }
