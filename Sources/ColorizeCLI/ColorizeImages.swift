@@ -64,12 +64,15 @@ struct ColorizeImages: ParsableCommand {
         // that a killed earlier run left behind.
         var unusableFolders: [String: String] = [:]
         for folder in Set(plan.jobs.map { ($0.output as NSString).deletingLastPathComponent }) {
+            let directory = folder.isEmpty ? "." : folder
             do {
-                if output != nil { try AtomicFile.makeFolder(folder.isEmpty ? "." : folder) }
-                AtomicFile.removeStaleTemporaries(in: folder.isEmpty ? "." : folder)
+                if output != nil { try AtomicFile.makeFolder(directory) }
+                AtomicFile.removeStaleTemporaries(in: directory)
             } catch {
                 if case .writeFailed(let path, let reason) = error {
                     unusableFolders[folder] = "\(path) \(reason)"
+                } else {
+                    unusableFolders[folder] = "\(error)"
                 }
             }
         }
@@ -115,16 +118,15 @@ struct ColorizeImages: ParsableCommand {
             var info = stat()
             guard stat(input, &info) == 0 else {
                 let code = errno
-                switch code {
-                case ENOENT, ENOTDIR: fail("\(input): no such file or folder")
-                case ELOOP: fail("\(input): too many levels of symbolic links (a link loop?)")
-                default: fail("\(input): \(String(cString: strerror(code)))")
-                }
+                fail(
+                    "\(input): "
+                        + (code == ENOENT || code == ENOTDIR
+                            ? "no such file or folder" : ImageError.reason(errno: code)))
                 continue
             }
             guard info.st_mode & S_IFMT == S_IFDIR else { files.append(input); continue }
             guard access(input, R_OK | X_OK) == 0 else {
-                fail("\(input): cannot list the folder: \(String(cString: strerror(errno)))")
+                fail("\(input): cannot list the folder: \(ImageError.reason(errno: errno))")
                 continue
             }
             let images = recursive ? PhotoFolder.scan(input) : topLevelImages(input)

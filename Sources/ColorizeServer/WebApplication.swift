@@ -58,17 +58,19 @@ func makeWebApplication(
             ])
     }
     router.post("/api/colorize") { request, _ -> Response in
-        let tooLarge = jsonResponse(
-            .contentTooLarge, ["error": "upload larger than \(configuration.maxUploadBytes / (1 << 20)) MB"])
+        func tooLarge() -> Response {
+            jsonResponse(
+                .contentTooLarge, ["error": "upload larger than \(configuration.maxUploadBytes / (1 << 20)) MB"])
+        }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > configuration.maxUploadBytes {
-            return tooLarge
+            return tooLarge()
         }
         let body: ByteBuffer
         switch await collectBody(
             of: request, upTo: configuration.maxUploadBytes, within: .seconds(configuration.uploadTimeoutSeconds))
         {
         case .success(let collected): body = collected
-        case .failure(.tooLarge): return tooLarge
+        case .failure(.tooLarge): return tooLarge()
         case .failure(.tooSlow):
             return jsonResponse(
                 .requestTimeout, ["error": "upload not complete within \(configuration.uploadTimeoutSeconds) s"])

@@ -20,7 +20,8 @@ public enum ImageCodec {
     /// RGBA without compression) plus 16 MB for metadata.
     public static func maximumFileBytes(pixelLimit: Int) -> Int {
         let (pixels, overflow) = max(pixelLimit, 0).multipliedReportingOverflow(by: 8)
-        return overflow ? Int.max : pixels.addingReportingOverflow(16 << 20).partialValue
+        let (bytes, overflowAgain) = pixels.addingReportingOverflow(16 << 20)
+        return overflow || overflowAgain ? Int.max : bytes
     }
 
     /// The bytes of the regular file at `path`, at most `byteLimit` of them.
@@ -28,16 +29,13 @@ public enum ImageCodec {
         let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
             let code = errno
-            switch code {
-            case ENOENT, ENOTDIR: throw .fileNotFound(path: path)
-            case ELOOP: throw .unreadable(path: path, reason: "too many levels of symbolic links (a link loop?)")
-            default: throw .unreadable(path: path, reason: String(cString: strerror(code)))
-            }
+            if code == ENOENT || code == ENOTDIR { throw .fileNotFound(path: path) }
+            throw .unreadable(path: path, reason: ImageError.reason(errno: code))
         }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
-            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+            throw .unreadable(path: path, reason: ImageError.reason(errno: errno))
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
@@ -62,7 +60,7 @@ public enum ImageCodec {
                 buffer.baseAddress.map { Foundation.read(descriptor, $0 + filled, size - filled) } ?? 0
             }
             if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+            guard count >= 0 else { throw .unreadable(path: path, reason: ImageError.reason(errno: errno)) }
             if count == 0 { break }  // the file shrank while being read: decode what is there
             filled += count
         }
@@ -186,7 +184,7 @@ public enum AtomicFile {
         do {
             try data.write(to: temporary)
             guard rename(temporary.path, path) == 0 else {
-                throw ImageError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+                throw ImageError.writeFailed(path: path, reason: ImageError.reason(errno: errno))
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
@@ -228,7 +226,7 @@ public enum AtomicFile {
         let parent = (folder as NSString).deletingLastPathComponent
         if !parent.isEmpty, parent != folder { try makeFolder(parent) }
         guard mkdir(folder, 0o777) == 0 || errno == EEXIST else {
-            throw .writeFailed(path: folder, reason: "cannot be created: \(String(cString: strerror(errno)))")
+            throw .writeFailed(path: folder, reason: "cannot be created: \(ImageError.reason(errno: errno))")
         }
     }
 }

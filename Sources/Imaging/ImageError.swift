@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why an image could not be read or written. Every case names the file (or "<memory>" for bytes
 /// that came from elsewhere, such as an upload) so a message can be shown to the user as it is.
 public enum ImageError: Error, Equatable, CustomStringConvertible {
@@ -17,9 +19,15 @@ public enum ImageError: Error, Equatable, CustomStringConvertible {
         case let .unknownFormat(path): "\(path): not a PNG or JPEG image"
         case let .corrupt(path, reason): "\(path): corrupt or truncated image: \(reason)"
         case let .empty(path): "\(path): image has no pixels (0×0)"
-        case let .tooLarge(path, width, height, limit): "\(path): \(width)×\(height) exceeds the limit of \(limit) pixels"
+        case let .tooLarge(path, width, height, limit):
+            "\(path): \(width)×\(height) exceeds the limit of \(limit) pixels"
         case let .unsupported(path, reason): "\(path): unsupported image: \(reason)"
         case let .writeFailed(path, reason): "\(path): cannot write: \(reason)"
         }
+    }
+
+    /// What a failed file-system call's `errno` means, for messages (a link loop named as such).
+    public static func reason(errno code: Int32) -> String {
+        code == ELOOP ? "too many levels of symbolic links (a link loop?)" : String(cString: strerror(code))
     }
 }

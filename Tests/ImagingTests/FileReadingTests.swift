@@ -53,5 +53,6 @@ import Testing
                 == "\(path): cannot read: file is 2560 MB, more than any image within the pixel limit can take (778 MB)"
         )
         #expect(ImageCodec.maximumFileBytes(pixelLimit: Int.max) == Int.max)
+        #expect(ImageCodec.maximumFileBytes(pixelLimit: Int.max / 8) == Int.max)
     }
 }
