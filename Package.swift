@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Colorize: automatic colorization of grey photographs.
-/// Layers (lower never imports higher): Imaging, Tensor → NeuralNetwork → Colorization → ColorizeCLI.
+/// Layers (lower never imports higher): Threading → Imaging, Tensor → NeuralNetwork → Colorization → ColorizeCLI.
 let package = Package(
     name: "Colorize",
     products: [
@@ -22,16 +22,20 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "COpenMP", path: "Sources/COpenMP"),
+
+        // One thread pool (OpenMP's) for the kernels, the engine's loops and the image loops alike.
+        .target(name: "Threading", dependencies: ["COpenMP"]),
 
         // AVX-512 kernels for the few passes oneDNN runs slowly; C so one file can target AVX-512.
         .target(name: "CKernels"),
-        .target(name: "Tensor", dependencies: ["CBLAS", "CDNNL", "CKernels"],
+        .target(name: "Tensor", dependencies: ["CBLAS", "CDNNL", "CKernels", "Threading"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // libpng/libjpeg calls wrapped in C so their longjmp error paths never cross Swift frames.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"],
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
-        .target(name: "Imaging", dependencies: ["CImageCodecs"]),
-        .target(name: "NeuralNetwork", dependencies: ["Tensor"]),
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "Threading"]),
+        .target(name: "NeuralNetwork", dependencies: ["Tensor", "Threading"]),
         .target(name: "Colorization", dependencies: ["Tensor", "NeuralNetwork", "Imaging"]),
         .target(name: "ColorizeServer", dependencies: [
             "Colorization", "Imaging", .product(name: "Hummingbird", package: "hummingbird"),
@@ -43,7 +47,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ColorizeBenchmark", dependencies: [
-            "Colorization", "Imaging", "NeuralNetwork", "Tensor",
+            "Colorization", "Imaging", "NeuralNetwork", "Tensor", "Threading",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

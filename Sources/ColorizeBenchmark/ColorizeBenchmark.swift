@@ -3,11 +3,14 @@ import Colorization
 import Foundation
 import Imaging
 
-/// `colorize-benchmark colorize`: end-to-end time and peak memory to colorize a large photo with a model.
+/// `colorize-benchmark colorize`: the main job on a big photo — a 12-MP grey JPEG colorized to
+/// JPEG and to PNG, end to end (read, decode, colorize, encode, write), beside the I/O floor
+/// (decoding and re-encoding the same file with no colorization), and a 50-MP photo to JPEG. Each
+/// case runs in a child process of its own, so its peak RSS (model included) is its own.
 struct ColorizeBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "colorize",
-        abstract: "Time loading the model and colorizing a 12-MP photo (decode, inference, encode); report peak RSS.")
+        abstract: "Time colorizing a 12-MP grey JPEG to JPEG and PNG beside the I/O floor; peak RSS per case.")
 
     @Option(help: "Model file.")
     var model = "Models/default.safetensors"
@@ -18,25 +21,97 @@ struct ColorizeBenchmark: ParsableCommand {
     @Option(help: "Photo height.")
     var height = 3000
 
-    @Option(help: "Timed runs (the median is reported).")
+    @Option(help: "Megapixels of the large photo (0 skips it).")
+    var largeMegapixels = 50
+
+    @Option(help: "Timed runs per case (the median is reported).")
     var runs = 3
 
     func run() throws {
-        var samples = [Float](repeating: 0, count: width * height)
-        for y in 0..<height { for x in 0..<width { samples[y * width + x] = 0.5 + 0.4 * sinf(Float(x) / 90) * cosf(Float(y) / 70) } }
-        let jpeg = try ImageCodec.encodeJPEG(Image(samples: samples, width: width, height: height, channels: 1), quality: 90)
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("colorize-benchmark-input.jpg").path
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("colorize-benchmark-output.png").path
-        try Data(jpeg).write(to: URL(fileURLWithPath: input))
-        var colorizer: Colorizer?
-        let load = Timing.median(runs: runs, warmup: 0) { colorizer = try? Colorizer(modelPath: model) }
-        guard let colorizer else { throw ValidationError("cannot load \(model)") }
-        let total = Timing.median(runs: runs) {
-            guard let image = try? ImageCodec.read(path: input) else { return }
-            try? ImageCodec.write(colorizer.colorize(image), to: output)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("colorize-benchmark-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("photo.jpg").path
+        let bytes = try Self.writeGreyPhoto(width: width, height: height, to: input)
+        print("input: \(width)×\(height) grey JPEG, \(bytes / 1024) KiB; model \(model); median of \(runs)")
+        print("case                                   seconds   × floor   peak RSS")
+        func measure(_ label: String, _ mode: String, _ path: String, floor: Double?) throws -> Double {
+            let result = try ChildProcess.runSelf(
+                ["colorize-case", "--mode", mode, "--input", path, "--model", model, "--runs", "\(runs)"])
+            guard let seconds = Double(result.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw BenchmarkError("unexpected output of the \(mode) case: \(result.output)")
+            }
+            let ratio = floor.map { String(format: "%7.2f×", seconds / $0) } ?? "        "
+            print(
+                label.padding(toLength: 36, withPad: " ", startingAt: 0)
+                    + String(format: "%8.3f s  %@  %6.0f MiB", seconds, ratio, result.peakRSSMiB))
+            return seconds
         }
-        print("model load:                     \(Timing.milliseconds(load))")
-        print("colorize \(width)×\(height) (read, infer, write PNG): \(Timing.milliseconds(total))")
-        print(String(format: "peak RSS:                       %8.0f MiB", Processor.peakRSSMiB))
+        let floor = try measure("I/O floor: decode + encode JPEG", "floor", input, floor: nil)
+        _ = try measure("JPEG → JPEG (colorize)", "jpeg", input, floor: floor)
+        _ = try measure("JPEG → PNG (colorize)", "png", input, floor: floor)
+        if largeMegapixels > 0 {
+            let side = (Double(largeMegapixels) * 1e6 / 12).squareRoot()
+            let (w, h) = (Int(side * 4), Int(side * 3))
+            let large = folder.appendingPathComponent("large.jpg").path
+            _ = try Self.writeGreyPhoto(width: w, height: h, to: large)
+            let largeFloor = try measure("\(w)×\(h) floor", "floor", large, floor: nil)
+            _ = try measure("\(w)×\(h) JPEG → JPEG", "jpeg", large, floor: largeFloor)
+        }
+    }
+
+    /// A grey photo-like JPEG (quality 90): smooth shapes plus fine noise, so it compresses like a
+    /// photo rather than like a flat test pattern. Returns its size in bytes.
+    static func writeGreyPhoto(width: Int, height: Int, to path: String) throws -> Int {
+        var bytes = [UInt8](repeating: 0, count: width * height)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for y in 0..<height {
+            for x in 0..<width {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let noise = Float(Int(state >> 59)) - 16
+                let shape = 128 + 90 * sinf(Float(x) / 90) * cosf(Float(y) / 70)
+                bytes[y * width + x] = UInt8(min(max(shape + noise, 0), 255))
+            }
+        }
+        let encoded = try ImageCodec.encode(
+            PixelImage(width: width, height: height, channels: 1, bytes: bytes), as: .jpeg,
+            options: ImageCodec.EncodingOptions(jpegQuality: 90))
+        try Data(encoded).write(to: URL(fileURLWithPath: path))
+        return encoded.count
+    }
+}
+
+/// One case of `colorize`, run in its own process; prints the median seconds alone.
+struct ColorizeCase: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "colorize-case", abstract: "One case of the colorize benchmark (internal).",
+        shouldDisplay: false)
+
+    @Option(help: "floor (decode + re-encode as JPEG), jpeg or png (colorize to that format).")
+    var mode: String
+
+    @Option(help: "Input JPEG.")
+    var input: String
+
+    @Option(help: "Model file.")
+    var model: String
+
+    @Option(help: "Timed runs.")
+    var runs = 3
+
+    func run() throws {
+        let output = input + (mode == "png" ? ".out.png" : ".out.jpg")
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let colorizer = mode == "floor" ? nil : try Colorizer(modelPath: model)
+        var failure: Error?
+        let seconds = Timing.median(runs: runs) {
+            do {
+                let pixels = try ImageCodec.readPixels(path: input)
+                let result = colorizer.map { $0.colorize(pixels) } ?? pixels
+                try ImageCodec.write(result, to: output)
+            } catch { failure = error }
+        }
+        if let failure { throw failure }
+        print(seconds)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NeuralNetwork
 import Tensor
+import Threading
 
 /// `colorize-benchmark encoder`: the pretrained EfficientNet-Lite encoder (grey stem, to stride 32)
 /// forward and forward + backward, then its layers by kind. Depthwise layers do ~k² multiply-adds

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import Threading
 
 /// What this CPU can do at most in fp32, to put the measured GFLOP/s in proportion.
 ///

@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import Threading
 
 /// sRGB (gamma-encoded, 0…1) ⇄ linear RGB ⇄ CIE XYZ (D65, 2° observer) ⇄ CIELAB, with the
 /// constants and clipping of scikit-image's `rgb2lab` / `lab2rgb`, so results match it to 1e-4.
@@ -89,7 +89,7 @@ public enum ColorSpace {
     }
 
     /// Whether linear RGB lies inside the sRGB gamut (to within rounding).
-    private static func inGamut(_ c: (r: Float, g: Float, b: Float)) -> Bool {
+    static func inGamut(_ c: (r: Float, g: Float, b: Float)) -> Bool {
         let low: Float = -1e-4, high: Float = 1 + 1e-4
         return c.r >= low && c.r <= high && c.g >= low && c.g <= high && c.b >= low && c.b <= high
     }
@@ -103,7 +103,7 @@ public enum ColorSpace {
         raster.values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let (source, destination) = (src.baseAddress!, dst.baseAddress!)
-                parallelChunks(n) { range in
+                Parallel.forEachRange(n, cost: 16) { range in
                     for i in range {
                         let r = table[source[channels * i]]
                         let (g, b) = channels == 3 ? (table[source[3 * i + 1]], table[source[3 * i + 2]]) : (r, r)
@@ -127,7 +127,7 @@ public enum ColorSpace {
         raster.values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let (source, destination) = (src.baseAddress!, dst.baseAddress!)
-                parallelChunks(raster.pixelCount) { range in
+                Parallel.forEachRange(raster.pixelCount, cost: 16) { range in
                     for i in range {
                         let (l, a, b) = (source[3 * i], source[3 * i + 1], source[3 * i + 2])
                         let c = keepingLightness ? rgbKeepingLightness(l: l, a: a, b: b) : rgb(l: l, a: a, b: b)
@@ -143,19 +143,6 @@ public enum ColorSpace {
 
     /// The CIE lightness L (0…100) of a grey level, as `lab` gives it for r = g = b.
     public static func lightness(grey: Float) -> Float { lab(r: grey, g: grey, b: grey).l }
-}
-
-/// Splits 0..<count into one chunk per core and runs them concurrently (pixel loops are independent).
-func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
-    let chunks = count < 65536 ? 1 : ProcessInfo.processInfo.activeProcessorCount
-    let size = (count + chunks - 1) / chunks
-    withoutActuallyEscaping(body) { body in
-        // Chunks write disjoint ranges, so sharing the closure across threads is safe.
-        nonisolated(unsafe) let body = body
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            body((chunk * size)..<min(count, (chunk + 1) * size))
-        }
-    }
 }
 
 /// sRGB → linear by table lookup with linear interpolation (4096 intervals): the power function

@@ -91,20 +91,11 @@ extension Raster {
     /// Applies an EXIF orientation (1–8) so the raster shows upright.
     public func oriented(exif orientation: Int) -> Raster {
         guard (2...8).contains(orientation) else { return self }
-        let swaps = orientation >= 5
-        let (outWidth, outHeight) = swaps ? (height, width) : (width, height)
+        let (outWidth, outHeight) = ExifOrientation.size(width: width, height: height, orientation: orientation)
         var out = [Float](repeating: 0, count: values.count)
         for v in 0..<outHeight {
             for u in 0..<outWidth {
-                let (x, y): (Int, Int) = switch orientation {
-                case 2: (width - 1 - u, v)
-                case 3: (width - 1 - u, height - 1 - v)
-                case 4: (u, height - 1 - v)
-                case 5: (v, u)
-                case 6: (v, height - 1 - u)
-                case 7: (width - 1 - v, height - 1 - u)
-                default: (width - 1 - v, u)
-                }
+                let (x, y) = ExifOrientation.source(u: u, v: v, width: width, height: height, orientation: orientation)
                 for c in 0..<channels { out[(v * outWidth + u) * channels + c] = values[(y * width + x) * channels + c] }
             }
         }
@@ -120,5 +111,28 @@ extension Raster {
         let x = Int.random(in: 0...(width - side), using: &random)
         let y = Int.random(in: 0...(height - side), using: &random)
         return cropped(x: x, y: y, width: side, height: side).resized(width: target, height: target)
+    }
+}
+
+/// EXIF orientations 1–8: which stored pixel lands at each upright position.
+enum ExifOrientation {
+    /// The upright size (orientations 5–8 swap the sides).
+    static func size(width: Int, height: Int, orientation: Int) -> (width: Int, height: Int) {
+        orientation >= 5 ? (height, width) : (width, height)
+    }
+
+    /// The stored pixel (x, y) shown at upright position (u, v).
+    @inline(__always)
+    static func source(u: Int, v: Int, width: Int, height: Int, orientation: Int) -> (x: Int, y: Int) {
+        switch orientation {
+        case 2: (width - 1 - u, v)
+        case 3: (width - 1 - u, height - 1 - v)
+        case 4: (u, height - 1 - v)
+        case 5: (v, u)
+        case 6: (v, height - 1 - u)
+        case 7: (width - 1 - v, height - 1 - u)
+        case 8: (width - 1 - v, u)
+        default: (u, v)
+        }
     }
 }

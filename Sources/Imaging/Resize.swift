@@ -6,35 +6,41 @@ import Foundation
 extension Raster {
     public func resized(width newWidth: Int, height newHeight: Int) -> Raster {
         precondition(newWidth > 0 && newHeight > 0, "resize to \(newWidth)×\(newHeight)")
-        if newWidth == width && newHeight == height { return self }
-        let horizontal = Resampler(from: width, to: newWidth)
-        let vertical = Resampler(from: height, to: newHeight)
         // Rows first (width changes), then columns.
+        return resizedHorizontally(to: newWidth).resizedVertically(to: newHeight)
+    }
+
+    /// The raster with each row resampled to `newWidth`.
+    func resizedHorizontally(to newWidth: Int) -> Raster {
+        if newWidth == width { return self }
+        let horizontal = Resampler(from: width, to: newWidth)
         var rows = [Float](repeating: 0, count: newWidth * height * channels)
         values.withUnsafeBufferPointer { src in
             rows.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<height {
-                    horizontal.apply(src.baseAddress! + y * width * channels, stride: channels,
-                                     into: dst.baseAddress! + y * newWidth * channels, outStride: channels, channels: channels)
+                    horizontal.apply(
+                        src.baseAddress! + y * width * channels, stride: channels,
+                        into: dst.baseAddress! + y * newWidth * channels, outStride: channels, channels: channels)
                 }
             }
         }
-        var out = [Float](repeating: 0, count: newWidth * newHeight * channels)
-        let rowLength = newWidth * channels
-        rows.withUnsafeBufferPointer { src in
+        return Raster(width: newWidth, height: height, channels: channels, values: rows)
+    }
+
+    /// The raster with each column resampled to `newHeight`.
+    func resizedVertically(to newHeight: Int) -> Raster {
+        if newHeight == height { return self }
+        let vertical = Resampler(from: height, to: newHeight)
+        let rowLength = width * channels
+        var out = [Float](repeating: 0, count: rowLength * newHeight)
+        values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                // Columns: every output row is a weighted sum of whole source rows (vectorises).
                 for y in 0..<newHeight {
-                    let o = dst.baseAddress! + y * rowLength
-                    let (start, weights) = vertical.taps[y]
-                    for (k, w) in weights.enumerated() {
-                        let s = src.baseAddress! + (start + k) * rowLength
-                        for i in 0..<rowLength { o[i] += w * s[i] }
-                    }
+                    vertical.blendRows(y, of: src.baseAddress!, rowLength: rowLength, into: dst.baseAddress! + y * rowLength)
                 }
             }
         }
-        return Raster(width: newWidth, height: newHeight, channels: channels, values: out)
+        return Raster(width: width, height: newHeight, channels: channels, values: out)
     }
 }
 
@@ -69,6 +75,18 @@ struct Resampler {
                 for (k, w) in weights.enumerated() { sum += w * src[(start + k) * stride + c] }
                 dst[i * outStride + c] = sum
             }
+        }
+    }
+
+    /// Output row `index` of a vertical resampling: the weighted sum of whole source rows
+    /// (`rowLength` samples each) into `output` (vectorises).
+    @inline(__always)
+    func blendRows(_ index: Int, of source: UnsafePointer<Float>, rowLength: Int, into output: UnsafeMutablePointer<Float>) {
+        let (start, weights) = taps[index]
+        output.update(repeating: 0, count: rowLength)
+        for (k, w) in weights.enumerated() {
+            let s = source + (start + k) * rowLength
+            for i in 0..<rowLength { output[i] += w * s[i] }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import Threading
 
 /// Adam (Kingma & Ba) as Keras implements it, with the seed's defaults β1 = 0.5, β2 = 0.9:
 ///   m ← β1·m + (1 − β1)·g,   v ← β2·v + (1 − β2)·g²,

@@ -1,3 +1,5 @@
+import Threading
+
 // Batch normalisation with batch statistics as one op, over the last (channel) axis of x viewed
 // as [M, C] (M = every other axis):
 //   μ = Σₘ x / M,  σ² = Σₘ (x − μ)² / M,  r = 1/√(σ² + ε),  x̂ = (x − μ)·r,  y = γ·x̂ + β

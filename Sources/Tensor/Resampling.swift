@@ -1,3 +1,5 @@
+import Threading
+
 // Nearest-neighbour upsampling and sum pooling of NHWC images: each is the other's adjoint.
 
 extension Tensor {

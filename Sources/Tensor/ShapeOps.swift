@@ -1,3 +1,5 @@
+import Threading
+
 // Ops that move data without arithmetic: reshape, permute, slice and its adjoint pad, concat.
 
 extension Tensor {

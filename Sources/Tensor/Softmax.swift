@@ -1,4 +1,5 @@
 import Glibc
+import Threading
 
 // Softmax over the last axis, computed stably by subtracting each row's maximum.
 

@@ -27,7 +27,8 @@ cz_status cz_png_decode(const uint8_t *data, size_t size, uint64_t pixel_limit, 
 cz_status cz_jpeg_decode(const uint8_t *data, size_t size, uint64_t pixel_limit, cz_image *out, char *message, size_t message_size);
 
 // Encoders take 8-bit interleaved pixels; the result is a malloc'd buffer freed with cz_free.
-cz_status cz_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels,
+// `compression` is zlib's level 0–9.
+cz_status cz_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels, int compression,
                         uint8_t **out, size_t *out_size, char *message, size_t message_size);
 cz_status cz_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels, int quality,
                          uint8_t **out, size_t *out_size, char *message, size_t message_size);

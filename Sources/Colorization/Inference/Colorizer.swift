@@ -3,11 +3,12 @@ import Imaging
 import NeuralNetwork
 import Tensor
 
-/// Inference at any size: convert to Lab, run the generator on L resized to the network's scale
-/// (keeping the aspect ratio, sides rounded to multiples of 64), upsample the predicted a/b
-/// smoothly to the original size and recombine them with the original full-resolution L (colours
-/// outside the sRGB gamut lose chroma rather than lightness).
-/// Alpha passes through untouched.
+/// Inference at any size: the generator sees the photo's lightness resized to the network's scale
+/// (keeping the aspect ratio, sides rounded to multiples of 64); its a/b are upsampled smoothly to
+/// the original size and recombined with the original full-resolution L (colours outside the sRGB
+/// gamut lose chroma rather than lightness). Alpha passes through untouched. The work runs on
+/// 8-bit samples strip by strip (`PixelImage.lightness`, `PixelImage.recombined`), so memory
+/// stays near the input's and the output's bytes.
 public final class Colorizer: @unchecked Sendable {
     public let generator: any ColorizationNetwork
     public let metadata: ModelFile.Metadata
@@ -16,24 +17,41 @@ public final class Colorizer: @unchecked Sendable {
         (generator, metadata) = try ModelFile.loadGenerator(from: modelPath)
     }
 
-    /// Colorizes `image` (grey or colour; colour is treated as its lightness only).
+    /// Colorizes `image` (grey or colour; colour is treated as its lightness only), at 8 bits.
     /// - Parameters:
     ///   - temperature: annealed-mean temperature (lower: more vivid, riskier); default the model's.
     ///   - networkSize: the side of the square whose area the network input matches; default the model's.
     public func colorize(_ image: Image, temperature: Double? = nil, networkSize: Int? = nil) -> Image {
-        let lab = ColorSpace.lab(fromRGB: image.color)
-        let lightness = lab.channel(0)
-        let (w, h) = Colorizer.networkDimensions(
-            width: image.width, height: image.height, size: networkSize ?? metadata.configuration.size)
-        var input = lightness.resized(width: w, height: h)
-        for i in input.values.indices { input.values[i] *= 0.01 }
-        let ab = withoutGradients {
-            Colorizer.predictAB(generator, Tensor(shape: [1, h, w, 1], values: input.values), temperature: temperature)
+        colorize(PixelImage(image), temperature: temperature, networkSize: networkSize).image
+    }
+
+    /// Colorizes 8-bit pixels: RGB out (RGBA when the input has alpha).
+    public func colorize(_ pixels: PixelImage, temperature: Double? = nil, networkSize: Int? = nil) -> PixelImage {
+        colorize(batch: [pixels], temperature: temperature, networkSize: networkSize)[0]
+    }
+
+    /// Colorizes several images, running those that share network dimensions through the
+    /// generator together (one batch), in order.
+    public func colorize(batch: [PixelImage], temperature: Double? = nil, networkSize: Int? = nil) -> [PixelImage] {
+        let size = networkSize ?? metadata.configuration.size
+        let dimensions = batch.map { Colorizer.networkDimensions(width: $0.width, height: $0.height, size: size) }
+        var results = [PixelImage?](repeating: nil, count: batch.count)
+        let groups = Dictionary(grouping: batch.indices) { "\(dimensions[$0].width)x\(dimensions[$0].height)" }
+        for indices in groups.values {
+            let (w, h) = dimensions[indices[0]]
+            var input = [Float]()
+            input.reserveCapacity(indices.count * w * h)
+            for i in indices { input += batch[i].lightness(width: w, height: h).values.map { $0 * 0.01 } }
+            let ab = Colorizer.predictAB(
+                generator, Tensor(shape: [indices.count, h, w, 1], values: input), temperature: temperature
+            ).scalars
+            for (n, i) in indices.enumerated() {
+                let chroma = Raster(
+                    width: w, height: h, channels: 2, values: ab[(n * w * h * 2)..<((n + 1) * w * h * 2)].map { $0 * 100 })
+                results[i] = batch[i].recombined(withChroma: chroma)
+            }
         }
-        var chroma = Raster(width: w, height: h, channels: 2, values: ab.scalars.map { $0 * 100 })
-        chroma = chroma.resized(width: image.width, height: image.height)
-        let combined = Raster.stacking([lightness, chroma.channel(0), chroma.channel(1)])
-        return Image(color: ColorSpace.rgb(fromLab: combined, keepingLightness: true), alpha: image.alpha)
+        return results.map { $0! }
     }
 
     /// The generator's a/b estimate [N, H, W, 2] (Lab/100) for L/100 [N, H, W, 1], in inference mode.

@@ -1,3 +1,5 @@
+import Threading
+
 /// Depthwise convolution (one filter per channel, `ConvolutionGeometry.isDepthwise`) in plain
 /// loops over NHWC: the reference the tests compare oneDNN's grouped kernels against, and the
 /// fallback where oneDNN has only reference code. Channels are innermost in x, w and y alike, so

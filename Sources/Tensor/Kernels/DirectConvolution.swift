@@ -1,4 +1,5 @@
 import CKernels
+import Threading
 
 /// Our own AVX-512 kernels (C, in `CKernels`) for convolution passes oneDNN's JIT code runs far
 /// below the FMA peak: the filter gradient of the 32-channel stride-2 layers (oneDNN: ~62 %), and

@@ -1,3 +1,5 @@
+import Threading
+
 /// Elementwise loops over raw buffers. Each body is a plain indexed loop so LLVM vectorises it;
 /// large loops are split across the kernel threads (`Parallel`).
 enum ElementwiseKernels {

@@ -1,5 +1,6 @@
 import CDNNL
 import Synchronization
+import Threading
 
 /// Convolutions on oneDNN's JIT kernels: NHWC activations, filters kept plain (HWIO) in the engine
 /// and reordered into whatever blocked layout each primitive prefers (`format_tag_any`; plain filters

@@ -1,3 +1,5 @@
+import Threading
+
 /// Iteration over the rows of up to three strided views that share one logical shape.
 ///
 /// Adjacent axes that are contiguous in every view are merged first, so the common cases

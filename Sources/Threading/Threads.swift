@@ -1,11 +1,11 @@
-import CDNNL
+import COpenMP
 import Foundation
 
 /// The one thread knob: `COLORIZE_THREADS` (default: all cores) sets the OpenMP pool that both
 /// oneDNN and the OpenMP build of OpenBLAS run on.
 public enum Threads {
     /// Applies the setting once, before the first kernel runs.
-    static func configure() { _ = applied }
+    public static func configure() { _ = applied }
 
     private static let applied: Int = {
         let requested = ProcessInfo.processInfo.environment["COLORIZE_THREADS"].flatMap(Int.init)

@@ -1,4 +1,4 @@
-import CDNNL
+import COpenMP
 
 /// Splits loops over large buffers across the OpenMP pool that oneDNN and OpenBLAS already run on.
 /// Between convolutions that pool's workers would otherwise idle (or spin) while one thread does

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Runs this benchmark binary again as a child process, so that each case's peak resident set is
+/// its own (a process's peak only ever grows): the child's `ru_maxrss` comes from `wait4`.
+enum ChildProcess {
+    struct Result {
+        var output: String
+        var peakRSSMiB: Double
+    }
+
+    /// Runs `colorize-benchmark ARGUMENTS…` and returns what it printed and its peak RSS.
+    static func runSelf(_ arguments: [String]) throws -> Result {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
+        let outputPath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("colorize-benchmark-child-\(getpid()).txt").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child = pid_t()
+        let spawned = posix_spawn(&child, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw BenchmarkError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(child, &status, 0, &usage) < 0 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw BenchmarkError("\(arguments.joined(separator: " ")) failed (status \(status)):\n\(output)") }
+        return Result(output: output, peakRSSMiB: Double(usage.ru_maxrss) / 1024)
+    }
+}
+
+/// A benchmark that could not run, with the reason.
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
