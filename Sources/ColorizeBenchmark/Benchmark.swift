@@ -8,6 +8,6 @@ struct Benchmark: ParsableCommand {
         abstract: "Measure Colorize's speed (build with -c release).",
         subcommands: [
             EngineBenchmark.self, ClassifyBenchmark.self, EncoderBenchmark.self, GeneratorBenchmark.self,
-            ImagingBenchmark.self, TrainBenchmark.self, ColorizeBenchmark.self, ColorizeCase.self,
+            ImagingBenchmark.self, TrainBenchmark.self, ColorizeBenchmark.self, ColorizeCase.self, FolderBenchmark.self,
         ])
 }

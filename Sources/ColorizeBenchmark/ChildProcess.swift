@@ -1,18 +1,31 @@
 import Foundation
 
-/// Runs this benchmark binary again as a child process, so that each case's peak resident set is
-/// its own (a process's peak only ever grows): the child's `ru_maxrss` comes from `wait4`.
+/// Runs a program (this benchmark binary again, or `colorize`) as a child process, so that each
+/// case's peak resident set is its own (a process's peak only ever grows): the child's `ru_maxrss`
+/// comes from `wait4`.
 enum ChildProcess {
     struct Result {
         var output: String
         var peakRSSMiB: Double
+        var seconds: Double
     }
 
     /// Runs `colorize-benchmark ARGUMENTS…` and returns what it printed and its peak RSS.
     static func runSelf(_ arguments: [String]) throws -> Result {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
+        try run(URL(fileURLWithPath: CommandLine.arguments[0]).path, arguments)
+    }
+
+    /// The `colorize` executable built beside this benchmark.
+    static var colorize: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("colorize").path
+    }
+
+    /// Runs `executable ARGUMENTS…` (standard output captured, standard error passed through) and
+    /// waits for it; throws unless it exits with status 0.
+    static func run(_ executable: String, _ arguments: [String]) throws -> Result {
+        let start = DispatchTime.now().uptimeNanoseconds
         let outputPath = FileManager.default.temporaryDirectory
-            .appendingPathComponent("colorize-benchmark-child-\(getpid()).txt").path
+            .appendingPathComponent("colorize-benchmark-child-\(getpid())-\(UUID().uuidString).txt").path
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -28,7 +41,8 @@ enum ChildProcess {
         while wait4(child, &status, 0, &usage) < 0 && errno == EINTR {}
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         guard status == 0 else { throw BenchmarkError("\(arguments.joined(separator: " ")) failed (status \(status)):\n\(output)") }
-        return Result(output: output, peakRSSMiB: Double(usage.ru_maxrss) / 1024)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return Result(output: output, peakRSSMiB: Double(usage.ru_maxrss) / 1024, seconds: seconds)
     }
 }
 

@@ -100,6 +100,7 @@ struct ColorizeCase: ParsableCommand {
     var runs = 3
 
     func run() throws {
+        Colorizer.configureProcessForPhotos()
         let output = input + (mode == "png" ? ".out.png" : ".out.jpg")
         defer { try? FileManager.default.removeItem(atPath: output) }
         let colorizer = mode == "floor" ? nil : try Colorizer(modelPath: model)

@@ -7,7 +7,8 @@ struct Colorize: AsyncParsableCommand {
         commandName: "colorize",
         abstract: "Colorize grey photographs with a CNN trained as the seed colorizer (CIELAB, U-Net, WGAN-GP).",
         discussion: """
-            Exit codes: 0 success, 1 an input or file could not be processed (the message names it), 2 usage error.
+            Exit codes: 0 success, 1 an input or file could not be processed (the message names it), 2 usage error, \
+            130 stopped by Ctrl-C or SIGTERM (after finishing the files in flight).
             """,
         subcommands: [
             ColorizeImages.self, WeightsCommand.self, PretrainCommand.self, GanCommand.self, EvaluateCommand.self,

@@ -1,38 +1,65 @@
 import Foundation
 import Imaging
 
-/// Where every input of a run is written, decided for the whole run before anything is colorized.
+/// Where every input of a run is written, and in which format, decided for the whole run before
+/// anything is colorized.
+///
+/// Outputs are `NAME_color.png` or `NAME_color.jpg` (the input's own format, found from its bytes,
+/// unless a format is asked for) beside the input, or under the output folder, where the sub-folders
+/// of a folder argument are mirrored so that `F/a/x.png` and `F/b/x.png` never meet.
 ///
 /// Paths are compared by file identity (device and inode), not as strings, because `C//x.png`,
 /// `Clink/x.png` (a symlink to `C`) and hard links all name the same file. An input is refused, and
 /// nothing is written for it, when its output would replace:
 /// - any input of the run (always refused, even with `--overwrite`);
 /// - the output of another input (every input of such a collision is refused, so none wins by order);
-/// - a file that already exists, which this run did not create (unless `--overwrite`).
+/// - a file that already exists, which this run did not create (unless `--overwrite`; with
+///   `--skip-existing` the input is skipped instead, which is how an interrupted run is resumed).
 struct OutputPlan {
-    /// One input and the file its colorized image is written to.
+    /// An input file and the sub-folder of its folder argument it was found in ("" for a file named
+    /// directly or at the top of its folder), which an output folder mirrors.
+    struct Input: Equatable {
+        let path: String
+        var subfolder = ""
+    }
+
+    /// One input, the file its colorized image is written to, and that file's format.
     struct Job: Equatable {
         let input: String
         let output: String
+        let format: ImageFormat
+    }
+
+    /// An input that is not colorized, with the message that names it and the file it would replace.
+    struct Refusal: Equatable {
+        let input: String
+        let output: String
+        let message: String
     }
 
     /// The inputs to colorize, in order; each writes its own output, which no other job writes.
     private(set) var jobs: [Job] = []
-    /// One message per refused input, naming the input and the file it would have replaced.
-    private(set) var refusals: [String] = []
+    /// Inputs whose output already exists, left alone because of `--skip-existing`.
+    private(set) var skipped: [Job] = []
+    private(set) var refusals: [Refusal] = []
 
-    /// Plans `files` (images already found), written beside themselves or into `output`.
-    /// `single` lets `output` be a file name (.png/.jpg) instead of a folder.
-    init(files: [String], output: String?, single: Bool, overwrite: Bool) {
+    /// Plans `files` (images already found), written beside themselves or into `output`, in `format`
+    /// (nil: each input's own). `single` lets `output` be a file name (.png/.jpg) instead of a folder.
+    init(
+        files: [Input], output: String?, single: Bool, format: ImageFormat? = nil, overwrite: Bool,
+        skipExisting: Bool = false
+    ) {
         var candidates: [Candidate] = []
+        // The same file named twice (or through an alias) into the same place is one job, not a collision.
+        // A set, not a search of the candidates so far, which would be quadratic in 50,000 files.
+        var placed = Set<Placement>()
         for file in files {
-            let candidate = Candidate(input: file, output: Self.destination(for: file, output: output, single: single))
-            // The same file named twice (or through an alias) into the same place is one job, not a collision.
-            let isRepeat = candidates.contains {
-                $0.outputKey == candidate.outputKey && $0.inputIdentity != nil
-                    && $0.inputIdentity == candidate.inputIdentity
+            let (path, outputFormat) = Self.destination(for: file, output: output, single: single, format: format)
+            let candidate = Candidate(input: file.path, output: path, format: outputFormat)
+            if let identity = candidate.inputIdentity {
+                guard placed.insert(Placement(input: identity, output: candidate.outputKey)).inserted else { continue }
             }
-            if !isRepeat { candidates.append(candidate) }
+            candidates.append(candidate)
         }
         var inputsByIdentity: [FileIdentity: String] = [:]
         for candidate in candidates {
@@ -42,31 +69,58 @@ struct OutputPlan {
         }
         let sharing = Dictionary(grouping: candidates.indices, by: { candidates[$0].outputKey })
         for (index, candidate) in candidates.enumerated() {
-            let job = Job(input: candidate.input, output: candidate.output)
+            let job = Job(input: candidate.input, output: candidate.output, format: candidate.format)
             let others = (sharing[candidate.outputKey] ?? []).filter { $0 != index }.map { candidates[$0].input }
+            func refuse(_ message: String) {
+                refusals.append(Refusal(input: job.input, output: job.output, message: message))
+            }
             if case .file(let identity) = candidate.outputKey, let input = inputsByIdentity[identity] {
-                refusals.append(
-                    "\(job.input): output \(job.output) is the input \(input); inputs are never overwritten")
+                refuse("\(job.input): output \(job.output) is the input \(input); inputs are never overwritten")
             } else if !others.isEmpty {
-                refusals.append(
+                refuse(
                     "\(job.input): output \(job.output) would also be written by \(others.joined(separator: ", "))"
                         + "; \(others.count == 1 ? "neither" : "none of them") is colorized"
                         + " (rename one or colorize them separately)")
             } else if !overwrite, Self.exists(job.output) {
-                refusals.append("\(job.input): \(job.output) already exists (use --overwrite to replace it)")
+                if skipExisting {
+                    skipped.append(job)
+                } else {
+                    refuse("\(job.input): \(job.output) already exists (use --overwrite to replace it)")
+                }
             } else {
                 jobs.append(job)
             }
         }
     }
 
-    /// `NAME_color.png` beside `file` or in the `output` folder, or `output` itself for a single input.
-    static func destination(for file: String, output: String?, single: Bool) -> String {
-        let url = URL(fileURLWithPath: file)
-        let name = url.deletingPathExtension().lastPathComponent + "_color.png"
-        guard let output else { return url.deletingLastPathComponent().appendingPathComponent(name).path }
-        if single, ImageFormat(pathExtension: URL(fileURLWithPath: output).pathExtension) != nil { return output }
-        return (output as NSString).appendingPathComponent(name)
+    /// Where `file` is written and in which format: `output` itself for a single input whose `output`
+    /// names an image file (its extension decides), else `NAME_color.png|jpg` beside `file` or in the
+    /// `output` folder below `file`'s mirrored sub-folder.
+    static func destination(
+        for file: Input, output: String?, single: Bool, format: ImageFormat? = nil
+    ) -> (path: String, format: ImageFormat) {
+        if single, let output, let named = ImageFormat(pathExtension: URL(fileURLWithPath: output).pathExtension) {
+            return (output, named)
+        }
+        let url = URL(fileURLWithPath: file.path)
+        let format = format ?? detectFormat(file.path) ?? ImageFormat(pathExtension: url.pathExtension) ?? .png
+        let name = url.deletingPathExtension().lastPathComponent + "_color." + (format == .jpeg ? "jpg" : "png")
+        guard let output else { return (url.deletingLastPathComponent().appendingPathComponent(name).path, format) }
+        let folder = file.subfolder.isEmpty ? output : (output as NSString).appendingPathComponent(file.subfolder)
+        return ((folder as NSString).appendingPathComponent(name), format)
+    }
+
+    /// The format of the file at `path` from its first bytes, if it is a readable regular file that
+    /// starts like a PNG or JPEG (a FIFO or device is not read: it could block or never end).
+    static func detectFormat(_ path: String) -> ImageFormat? {
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        var signature = [UInt8](repeating: 0, count: 8)
+        let count = signature.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        return count > 0 ? ImageFormat.detect(Array(signature.prefix(count))) : nil
     }
 
     /// Whether anything is at `path`, a dangling symbolic link included (writing would replace the link).
@@ -109,16 +163,24 @@ extension OutputPlan {
         }
     }
 
+    /// An input file written to an output place: seen twice, it is one job named twice.
+    struct Placement: Hashable {
+        let input: FileIdentity
+        let output: OutputKey
+    }
+
     /// An input and its output, identified before the checks.
     struct Candidate {
         let input: String
         let output: String
+        let format: ImageFormat
         let inputIdentity: FileIdentity?
         let outputKey: OutputKey
 
-        init(input: String, output: String) {
+        init(input: String, output: String, format: ImageFormat) {
             self.input = input
             self.output = output
+            self.format = format
             inputIdentity = FileIdentity(path: input)
             outputKey = OutputKey(output)
         }

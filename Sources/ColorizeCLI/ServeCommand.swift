@@ -40,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     var allowOrigin: [String] = []
 
     func run() async throws {
+        Colorizer.configureProcessForPhotos()
         let colorizer = try DefaultModel.colorizer(model)
         var configuration = WebConfiguration()
         configuration.host = host

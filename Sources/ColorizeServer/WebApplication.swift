@@ -89,8 +89,9 @@ func makeWebApplication(
         let result: Result<[UInt8], ImageError>? = await gate.run {
             await runBlocking {
                 Result { () throws(ImageError) -> [UInt8] in
-                    let image = try ImageCodec.decode(bytes, name: "upload", pixelLimit: configuration.pixelLimit)
-                    return try ImageCodec.encodePNG(colorizer.colorize(image, temperature: temperature))
+                    let pixels = try ImageCodec.decodePixels(
+                        bytes, name: "upload", pixelLimit: configuration.pixelLimit)
+                    return try ImageCodec.encode(colorizer.colorize(pixels, temperature: temperature), as: .png)
                 }
             }
         }

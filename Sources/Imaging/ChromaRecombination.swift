@@ -20,6 +20,7 @@ extension PixelImage {
                     nonisolated(unsafe) let (ab, output, input) = (
                         abBuffer.baseAddress!, outBuffer.baseAddress!, inBuffer.baseAddress!
                     )
+                    let encoding = EncodingTable.shared
                     Parallel.forEachRange(height, cost: 32 * width) { range in
                         let l = UnsafeMutablePointer<Float>.allocate(capacity: width)
                         let blended = UnsafeMutablePointer<Float>.allocate(capacity: 2 * width)
@@ -35,7 +36,8 @@ extension PixelImage {
                             }
                             let target = output + y * width * outChannels
                             for x in 0..<width {
-                                let (r, g, b) = ColorSpace.srgbBytes(l: l[x], a: abRow[2 * x], b: abRow[2 * x + 1])
+                                let (r, g, b) = ColorSpace.srgbBytes(
+                                    l: l[x], a: abRow[2 * x], b: abRow[2 * x + 1], encoding: encoding)
                                 target[x * outChannels] = r
                                 target[x * outChannels + 1] = g
                                 target[x * outChannels + 2] = b
@@ -54,12 +56,9 @@ extension ColorSpace {
     /// One Lab colour as 8-bit sRGB keeping L and hue (`rgbKeepingLightness`); inside the gamut,
     /// gamma encoding and rounding come from `EncodingTable` (within one level of `gamma`).
     @inline(__always)
-    static func srgbBytes(l: Float, a: Float, b: Float) -> (UInt8, UInt8, UInt8) {
+    static func srgbBytes(l: Float, a: Float, b: Float, encoding: EncodingTable) -> (UInt8, UInt8, UInt8) {
         let c = linearRGB(l: l, a: a, b: b)
-        if inGamut(c) {
-            let table = EncodingTable.shared
-            return (table[c.r], table[c.g], table[c.b])
-        }
+        if inGamut(c) { return (encoding[c.r], encoding[c.g], encoding[c.b]) }
         let mapped = rgbKeepingLightness(l: l, a: a, b: b)
         func byte(_ v: Float) -> UInt8 { UInt8((min(max(v, 0), 1) * 255).rounded()) }
         return (byte(mapped.r), byte(mapped.g), byte(mapped.b))
@@ -72,11 +71,14 @@ extension ColorSpace {
 struct EncodingTable: Sendable {
     static let shared = EncodingTable()
     private static let size = 65536
-    private let bytes: [UInt8]
+    /// Never freed: one table for the process's lifetime, read without reference counting.
+    nonisolated(unsafe) private let bytes: UnsafeMutablePointer<UInt8>
 
     private init() {
-        bytes = (0..<EncodingTable.size).map { i in
-            UInt8((min(max(ColorSpace.gamma(Float(i) / Float(EncodingTable.size - 1)), 0), 1) * 255).rounded())
+        bytes = .allocate(capacity: EncodingTable.size)
+        for i in 0..<EncodingTable.size {
+            let encoded = ColorSpace.gamma(Float(i) / Float(EncodingTable.size - 1))
+            bytes[i] = UInt8((min(max(encoded, 0), 1) * 255).rounded())
         }
     }
 

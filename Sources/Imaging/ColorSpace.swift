@@ -4,14 +4,19 @@ import Threading
 /// sRGB (gamma-encoded, 0…1) ⇄ linear RGB ⇄ CIE XYZ (D65, 2° observer) ⇄ CIELAB, with the
 /// constants and clipping of scikit-image's `rgb2lab` / `lab2rgb`, so results match it to 1e-4.
 public enum ColorSpace {
-    /// XYZ from linear sRGB (scikit-image's `xyz_from_rgb`).
-    static let xyzFromRGB: [Float] = [0.412453, 0.357580, 0.180423,
-                                      0.212671, 0.715160, 0.072169,
-                                      0.019334, 0.119193, 0.950227]
+    /// XYZ from linear sRGB (scikit-image's `xyz_from_rgb`), row by row. Tuples, not arrays: they are
+    /// constants the per-pixel loops read without reference counting.
+    static let xyzFromRGB: (Float, Float, Float, Float, Float, Float, Float, Float, Float) = (
+        0.412453, 0.357580, 0.180423,
+        0.212671, 0.715160, 0.072169,
+        0.019334, 0.119193, 0.950227
+    )
     /// Its inverse (scikit-image's `rgb_from_xyz`).
-    static let rgbFromXYZ: [Float] = [3.24048134, -1.53715152, -0.49853633,
-                                      -0.96925495, 1.87599, 0.04155593,
-                                      0.05564664, -0.20404134, 1.05731107]
+    static let rgbFromXYZ: (Float, Float, Float, Float, Float, Float, Float, Float, Float) = (
+        3.24048134, -1.53715152, -0.49853633,
+        -0.96925495, 1.87599, 0.04155593,
+        0.05564664, -0.20404134, 1.05731107
+    )
     /// D65 reference white.
     static let white: (x: Float, y: Float, z: Float) = (0.95047, 1, 1.08883)
 
@@ -46,9 +51,9 @@ public enum ColorSpace {
 
     static func labFromLinear(_ r: Float, _ g: Float, _ b: Float) -> (l: Float, a: Float, b: Float) {
         let m = xyzFromRGB
-        let x = (m[0] * r + m[1] * g + m[2] * b) / white.x
-        let y = (m[3] * r + m[4] * g + m[5] * b) / white.y
-        let z = (m[6] * r + m[7] * g + m[8] * b) / white.z
+        let x = (m.0 * r + m.1 * g + m.2 * b) / white.x
+        let y = (m.3 * r + m.4 * g + m.5 * b) / white.y
+        let z = (m.6 * r + m.7 * g + m.8 * b) / white.z
         let fx = labF(x), fy = labF(y), fz = labF(z)
         return (116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz))
     }
@@ -85,7 +90,7 @@ public enum ColorSpace {
         let fz = max(fy - b / 200, 0)
         let x = labFInverse(fx) * white.x, y = labFInverse(fy) * white.y, z = labFInverse(fz) * white.z
         let m = rgbFromXYZ
-        return (m[0] * x + m[1] * y + m[2] * z, m[3] * x + m[4] * y + m[5] * z, m[6] * x + m[7] * y + m[8] * z)
+        return (m.0 * x + m.1 * y + m.2 * z, m.3 * x + m.4 * y + m.5 * z, m.6 * x + m.7 * y + m.8 * z)
     }
 
     /// Whether linear RGB lies inside the sRGB gamut (to within rounding).
@@ -143,6 +148,9 @@ public enum ColorSpace {
 
     /// The CIE lightness L (0…100) of a grey level, as `lab` gives it for r = g = b.
     public static func lightness(grey: Float) -> Float { lab(r: grey, g: grey, b: grey).l }
+
+    /// The grey level (0…1 sRGB) of lightness L: the inverse of `lightness(grey:)`.
+    public static func greyLevel(lightness: Float) -> Float { gamma(labFInverse((lightness + 16) / 116)) }
 }
 
 /// sRGB → linear by table lookup with linear interpolation (4096 intervals): the power function

@@ -30,7 +30,7 @@ struct LightnessRows {
                 linearTable.withUnsafeBufferPointer { table in
                     for x in 0..<width {
                         let p = source + x * channels
-                        let luminance = m[3] * table[Int(p[0])] + m[4] * table[Int(p[1])] + m[5] * table[Int(p[2])]
+                        let luminance = m.3 * table[Int(p[0])] + m.4 * table[Int(p[1])] + m.5 * table[Int(p[2])]
                         row[x] = 116 * ColorSpace.labF(luminance / ColorSpace.white.y) - 16
                     }
                 }

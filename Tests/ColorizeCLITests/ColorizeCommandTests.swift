@@ -61,7 +61,7 @@ import Testing
         try ImageCodec.write(image, to: input)
         let result = try Self.run([input, "-o", outputDirectory, "--model", Self.model])
         #expect(result.status == 0, "\(result.errors)")
-        #expect(result.output.contains("1 colorized, 0 failed"))
+        #expect(result.output.contains("1 colorized, 0 skipped, 0 failed"))
         let output = try ImageCodec.read(path: outputDirectory + "/odd_color.png")
         #expect(output.width == 333 && output.height == 517)
         #expect(output.alpha?.values == image.alpha?.values)
@@ -90,12 +90,12 @@ import Testing
             directory + "/empty", good, "--model", Self.model,
         ])
         #expect(result.status == 1)
-        #expect(FileManager.default.fileExists(atPath: directory + "/good_color.png"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/good_color.jpg"))
         #expect(result.errors.contains("notes.png: not a PNG or JPEG image"))
         #expect(result.errors.contains("truncated.jpg: corrupt or truncated image"))
         #expect(result.errors.contains("missing.jpg: no such file or folder"))
         #expect(result.errors.contains("empty: folder contains no .png, .jpg or .jpeg images"))
-        #expect(result.output.contains("1 colorized, 4 failed"))
+        #expect(result.output.contains("1 colorized, 0 skipped, 4 failed"))
     }
 
     @Test func usageErrorsExitWithTwo() throws {

@@ -17,6 +17,11 @@ public final class Colorizer: @unchecked Sendable {
         (generator, metadata) = try ModelFile.loadGenerator(from: modelPath)
     }
 
+    /// For processes whose main job is colorizing (`colorize` on files, `serve`): keep no idle
+    /// tensor buffers between passes (`BufferPool.limitIdle`), so a large photo's memory does not
+    /// stack on activations that are never asked for again.
+    public static func configureProcessForPhotos() { BufferPool.shared.limitIdle(toBytes: 0) }
+
     /// Colorizes `image` (grey or colour; colour is treated as its lightness only), at 8 bits.
     /// - Parameters:
     ///   - temperature: annealed-mean temperature (lower: more vivid, riskier); default the model's.
