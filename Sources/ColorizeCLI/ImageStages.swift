@@ -30,7 +30,7 @@ struct ImageStages: Sendable {
     func load(_ work: ImageWork) -> ImageWork {
         var work = work
         let start = Date(), job = work.job
-        if let reason = unusableFolders[(job.output as NSString).deletingLastPathComponent] {
+        if let reason = unusableFolders[AtomicFile.parentFolder(of: job.output)] {
             work.error = "\(job.input): cannot write \(job.output): \(reason)"
             return work
         }
@@ -83,7 +83,7 @@ struct ImageStages: Sendable {
                 : outcome(.failed, error: "\(job.input): \(job.output) already exists (use --overwrite to replace it)")
         }
         do {
-            try ImageCodec.write(pixels, to: job.output, format: job.format, options: encoding)
+            try ImageCodec.write(pixels, to: job.output, format: job.format, options: encoding, replacing: overwrite)
             return outcome(.colorized)
         } catch {
             return outcome(.failed, error: "\(error)")

@@ -40,4 +40,8 @@ uint32_t cz_exif_orientation_from_payload(const uint8_t *data, size_t length);
 
 void cz_free(void *pointer);
 
+// rename(from, to) that fails with EEXIST instead of replacing an existing `to` (renameat2's
+// RENAME_NOREPLACE, or link + unlink where the file system lacks it). 0 or -1 with errno.
+int cz_rename_noreplace(const char *from, const char *to);
+
 #endif
