@@ -17,7 +17,8 @@ enum ChildProcess {
 
     /// The `colorize` executable built beside this benchmark.
     static var colorize: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("colorize").path
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("colorize")
+            .path
     }
 
     /// Runs `executable ARGUMENTS…` (standard output captured, standard error passed through) and
@@ -35,12 +36,16 @@ enum ChildProcess {
         defer { argv.forEach { free($0) } }
         var child = pid_t()
         let spawned = posix_spawn(&child, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw BenchmarkError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else {
+            throw BenchmarkError("cannot start \(executable): \(String(cString: strerror(spawned)))")
+        }
         var status: Int32 = 0
         var usage = rusage()
         while wait4(child, &status, 0, &usage) < 0 && errno == EINTR {}
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        guard status == 0 else { throw BenchmarkError("\(arguments.joined(separator: " ")) failed (status \(status)):\n\(output)") }
+        guard status == 0 else {
+            throw BenchmarkError("\(arguments.joined(separator: " ")) failed (status \(status)):\n\(output)")
+        }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return Result(output: output, peakRSSMiB: Double(usage.ru_maxrss) / 1024, seconds: seconds)
     }

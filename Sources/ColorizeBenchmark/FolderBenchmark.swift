@@ -29,7 +29,8 @@ struct FolderBenchmark: ParsableCommand {
     var folder: String?
 
     func run() throws {
-        let work = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("colorize-folder-\(getpid())").path
+        let work =
+            folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("colorize-folder-\(getpid())").path
         defer { if folder == nil { try? FileManager.default.removeItem(atPath: work) } }
         let input = work + "/input"
         let made = try Self.makePhotos(from: photos, count: count, into: input)
@@ -55,8 +56,9 @@ struct FolderBenchmark: ParsableCommand {
         }
         line("one process per file", files.count, single)
         if let baseline {
-            line("baseline (\(URL(fileURLWithPath: baseline).lastPathComponent) DIR -o OUT)", made,
-                 try ChildProcess.run(baseline, [input, "-o", work + "/baseline"]))
+            line(
+                "baseline (\(URL(fileURLWithPath: baseline).lastPathComponent) DIR -o OUT)", made,
+                try ChildProcess.run(baseline, [input, "-o", work + "/baseline"]))
         }
         try Self.printMemoryTrend(report)
     }
@@ -88,7 +90,8 @@ struct FolderBenchmark: ParsableCommand {
             guard let photo = try? ImageCodec.read(path: path) else { continue }
             let grey = ColorSpace.lab(fromRGB: photo.color).channel(0)
             for _ in 0..<perPhoto where made < count {
-                let height = Int(Double(min(grey.height, grey.width * 3 / 4)) * Double.random(in: 0.5...1, using: &random))
+                let height = Int(
+                    Double(min(grey.height, grey.width * 3 / 4)) * Double.random(in: 0.5...1, using: &random))
                 let width = height * 4 / 3
                 guard width >= 8, height >= 6 else { break }
                 let x = Int.random(in: 0...(grey.width - width), using: &random)

@@ -41,7 +41,9 @@ extension PixelImage {
                                 target[x * outChannels] = r
                                 target[x * outChannels + 1] = g
                                 target[x * outChannels + 2] = b
-                                if hasAlpha { target[x * outChannels + 3] = input[(y * width + x) * channels + channels - 1] }
+                                if hasAlpha {
+                                    target[x * outChannels + 3] = input[(y * width + x) * channels + channels - 1]
+                                }
                             }
                         }
                     }

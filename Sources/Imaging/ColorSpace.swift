@@ -160,7 +160,9 @@ struct LinearTable: Sendable {
     private let values: [Float]
     private static let size = 4096
 
-    private init() { values = (0...LinearTable.size + 1).map { ColorSpace.linear(min(Float($0) / Float(LinearTable.size), 1)) } }
+    private init() {
+        values = (0...LinearTable.size + 1).map { ColorSpace.linear(min(Float($0) / Float(LinearTable.size), 1)) }
+    }
 
     subscript(c: Float) -> Float {
         let x = min(max(c, 0), 1) * Float(LinearTable.size)

@@ -16,8 +16,9 @@ extension Raster {
 
     /// The `cropWidth`×`cropHeight` rectangle whose top-left corner is (x, y).
     public func cropped(x: Int, y: Int, width cropWidth: Int, height cropHeight: Int) -> Raster {
-        precondition(x >= 0 && y >= 0 && cropWidth > 0 && cropHeight > 0 && x + cropWidth <= width && y + cropHeight <= height,
-                     "crop \(cropWidth)×\(cropHeight)+\(x)+\(y) outside \(width)×\(height)")
+        precondition(
+            x >= 0 && y >= 0 && cropWidth > 0 && cropHeight > 0 && x + cropWidth <= width && y + cropHeight <= height,
+            "crop \(cropWidth)×\(cropHeight)+\(x)+\(y) outside \(width)×\(height)")
         var out = [Float](repeating: 0, count: cropWidth * cropHeight * channels)
         let run = cropWidth * channels
         for row in 0..<cropHeight {
@@ -32,19 +33,25 @@ extension Raster {
     /// must not see those repeated edges crop inside `Raster.validRectangle(...)` afterwards.
     public func rotated(degrees: Double) -> Raster {
         if degrees.truncatingRemainder(dividingBy: 360) == 0 { return self }
-        return rotatedRegion(centerX: Double(width) / 2, centerY: Double(height) / 2, width: width, height: height, degrees: degrees)
+        return rotatedRegion(
+            centerX: Double(width) / 2, centerY: Double(height) / 2, width: width, height: height, degrees: degrees)
     }
 
     /// The `regionWidth`×`regionHeight` rectangle centred at (centerX, centerY) of this raster rotated
     /// by `degrees` counter-clockwise about its centre, sampled directly (bilinear, clamp to edge):
     /// augmenting a large photo then costs the crop's pixels, not the whole photo's.
-    public func rotatedRegion(centerX: Double, centerY: Double, width regionWidth: Int, height regionHeight: Int,
-                              degrees: Double) -> Raster {
+    public func rotatedRegion(
+        centerX: Double, centerY: Double, width regionWidth: Int, height regionHeight: Int,
+        degrees: Double
+    ) -> Raster {
         let angle = degrees * .pi / 180
         let (cosA, sinA) = (Float(cos(angle)), Float(sin(angle)))
         let (cx, cy) = (Float(width - 1) / 2, Float(height - 1) / 2)
         // Offset from a region pixel index to its position relative to the picture's centre.
-        let (offsetX, offsetY) = (Float(centerX - 0.5 - Double(regionWidth - 1) / 2) - cx, Float(centerY - 0.5 - Double(regionHeight - 1) / 2) - cy)
+        let (offsetX, offsetY) = (
+            Float(centerX - 0.5 - Double(regionWidth - 1) / 2) - cx,
+            Float(centerY - 0.5 - Double(regionHeight - 1) / 2) - cy
+        )
         var out = [Float](repeating: 0, count: regionWidth * regionHeight * channels)
         values.withUnsafeBufferPointer { src in
             for y in 0..<regionHeight {
@@ -57,8 +64,12 @@ extension Raster {
                     let x1 = Swift.min(x0 + 1, width - 1), y1 = Swift.min(y0 + 1, height - 1)
                     let fx = sx - Float(x0), fy = sy - Float(y0)
                     for c in 0..<channels {
-                        let top = src[(y0 * width + x0) * channels + c] * (1 - fx) + src[(y0 * width + x1) * channels + c] * fx
-                        let bottom = src[(y1 * width + x0) * channels + c] * (1 - fx) + src[(y1 * width + x1) * channels + c] * fx
+                        let top =
+                            src[(y0 * width + x0) * channels + c] * (1 - fx) + src[(y0 * width + x1) * channels + c]
+                            * fx
+                        let bottom =
+                            src[(y1 * width + x0) * channels + c] * (1 - fx) + src[(y1 * width + x1) * channels + c]
+                            * fx
                         out[(y * regionWidth + x) * channels + c] = top * (1 - fy) + bottom * fy
                     }
                 }
@@ -96,7 +107,9 @@ extension Raster {
         for v in 0..<outHeight {
             for u in 0..<outWidth {
                 let (x, y) = ExifOrientation.source(u: u, v: v, width: width, height: height, orientation: orientation)
-                for c in 0..<channels { out[(v * outWidth + u) * channels + c] = values[(y * width + x) * channels + c] }
+                for c in 0..<channels {
+                    out[(v * outWidth + u) * channels + c] = values[(y * width + x) * channels + c]
+                }
             }
         }
         return Raster(width: outWidth, height: outHeight, channels: channels, values: out)

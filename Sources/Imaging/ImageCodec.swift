@@ -168,9 +168,11 @@ public enum ImageCodec {
         return try encode(name) { out, size, text, textSize in
             switch format {
             case .png:
-                cz_png_encode(pixels.bytes, width, height, channels, Int32(options.pngCompression), out, size, text, textSize)
+                cz_png_encode(
+                    pixels.bytes, width, height, channels, Int32(options.pngCompression), out, size, text, textSize)
             case .jpeg:
-                cz_jpeg_encode(pixels.bytes, width, height, channels, Int32(options.jpegQuality), out, size, text, textSize)
+                cz_jpeg_encode(
+                    pixels.bytes, width, height, channels, Int32(options.jpegQuality), out, size, text, textSize)
             }
         }
     }
@@ -186,7 +188,9 @@ public enum ImageCodec {
     public static func encodeJPEG(
         _ image: Image, quality: Int = 92, name: String = "<memory>"
     ) throws(ImageError) -> [UInt8] {
-        try encode(PixelImage(Image(color: image.color)), as: .jpeg, options: EncodingOptions(jpegQuality: quality), name: name)
+        try encode(
+            PixelImage(Image(color: image.color)), as: .jpeg, options: EncodingOptions(jpegQuality: quality), name: name
+        )
     }
 
     private static func encode(

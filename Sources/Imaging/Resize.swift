@@ -36,7 +36,8 @@ extension Raster {
         values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<newHeight {
-                    vertical.blendRows(y, of: src.baseAddress!, rowLength: rowLength, into: dst.baseAddress! + y * rowLength)
+                    vertical.blendRows(
+                        y, of: src.baseAddress!, rowLength: rowLength, into: dst.baseAddress! + y * rowLength)
                 }
             }
         }
@@ -68,7 +69,9 @@ struct Resampler {
         self.taps = taps
     }
 
-    func apply(_ src: UnsafePointer<Float>, stride: Int, into dst: UnsafeMutablePointer<Float>, outStride: Int, channels: Int) {
+    func apply(
+        _ src: UnsafePointer<Float>, stride: Int, into dst: UnsafeMutablePointer<Float>, outStride: Int, channels: Int
+    ) {
         for (i, (start, weights)) in taps.enumerated() {
             for c in 0..<channels {
                 var sum: Float = 0
@@ -81,7 +84,9 @@ struct Resampler {
     /// Output row `index` of a vertical resampling: the weighted sum of whole source rows
     /// (`rowLength` samples each) into `output` (vectorises).
     @inline(__always)
-    func blendRows(_ index: Int, of source: UnsafePointer<Float>, rowLength: Int, into output: UnsafeMutablePointer<Float>) {
+    func blendRows(
+        _ index: Int, of source: UnsafePointer<Float>, rowLength: Int, into output: UnsafeMutablePointer<Float>
+    ) {
         let (start, weights) = taps[index]
         output.update(repeating: 0, count: rowLength)
         for (k, w) in weights.enumerated() {

@@ -24,12 +24,13 @@ public enum Parallel {
         withoutActuallyEscaping(body) { body in
             var job = Job(count: count, body: body)
             withUnsafeMutablePointer(to: &job) { pointer in
-                GOMP_parallel({ raw in
-                    guard let job = raw?.assumingMemoryBound(to: Job.self).pointee else { return }
-                    let thread = Int(omp_get_thread_num()), threads = Int(omp_get_num_threads())
-                    let range = job.count * thread / threads..<job.count * (thread + 1) / threads
-                    if !range.isEmpty { job.body(thread, range) }
-                }, pointer, UInt32(threads), 0)
+                GOMP_parallel(
+                    { raw in
+                        guard let job = raw?.assumingMemoryBound(to: Job.self).pointee else { return }
+                        let thread = Int(omp_get_thread_num()), threads = Int(omp_get_num_threads())
+                        let range = job.count * thread / threads..<job.count * (thread + 1) / threads
+                        if !range.isEmpty { job.body(thread, range) }
+                    }, pointer, UInt32(threads), 0)
             }
         }
     }
@@ -37,8 +38,10 @@ public enum Parallel {
     /// out[0..<count] += the sum over parts of what `body(rows, partial)` adds into its own zeroed
     /// `partial` (count floats) for its rows of 0..<rows, split as by `forEachPart`. The partials are
     /// added in part order, so the result does not depend on which thread finished first.
-    public static func sumOfParts(_ rows: Int, cost: Int, count: Int, into out: UnsafeMutablePointer<Float>,
-                                  _ body: (_ rows: Range<Int>, _ partial: UnsafeMutablePointer<Float>) -> Void) {
+    public static func sumOfParts(
+        _ rows: Int, cost: Int, count: Int, into out: UnsafeMutablePointer<Float>,
+        _ body: (_ rows: Range<Int>, _ partial: UnsafeMutablePointer<Float>) -> Void
+    ) {
         let parts = Threads.count
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: parts * count)
         defer { partials.deallocate() }

@@ -52,7 +52,8 @@ public final class Colorizer: @unchecked Sendable {
             ).scalars
             for (n, i) in indices.enumerated() {
                 let chroma = Raster(
-                    width: w, height: h, channels: 2, values: ab[(n * w * h * 2)..<((n + 1) * w * h * 2)].map { $0 * 100 })
+                    width: w, height: h, channels: 2,
+                    values: ab[(n * w * h * 2)..<((n + 1) * w * h * 2)].map { $0 * 100 })
                 results[i] = batch[i].recombined(withChroma: chroma)
             }
         }
