@@ -21,8 +21,9 @@ struct Colorize: AsyncParsableCommand {
 @main
 enum ColorizeMain {
     static func main() async {
+        ProcessStart.disableBacktracerUnlessInteractive()
         do {
-            var command = try Colorize.parseAsRoot()
+            var command = try Colorize.parseAsRoot(ProcessStart.arguments())
             if var asynchronous = command as? AsyncParsableCommand {
                 try await asynchronous.run()
             } else {

@@ -185,7 +185,7 @@ struct ColorizeImages: ParsableCommand {
         func fail(_ input: String, _ message: String) { failures.append(.failed(input, output: nil, message)) }
         for input in inputs {
             var info = stat()
-            guard stat(input, &info) == 0 else {
+            guard FileSystemPath.withRawPath(input, { stat($0, &info) }) == 0 else {
                 let code = errno
                 fail(
                     input,
@@ -198,7 +198,7 @@ struct ColorizeImages: ParsableCommand {
                 files.append(OutputPlan.Input(path: input))
                 continue
             }
-            guard access(input, R_OK | X_OK) == 0 else {
+            guard FileSystemPath.withRawPath(input, { access($0, R_OK | X_OK) }) == 0 else {
                 fail(input, "\(input): cannot list the folder: \(ImageError.reason(errno: errno))")
                 continue
             }
@@ -214,23 +214,17 @@ struct ColorizeImages: ParsableCommand {
         return (files, failures)
     }
 
-    /// The images in `folder` (and below it with --recursive), sorted, each with its sub-folder.
+    /// The images in `folder` (and below it with --recursive), sorted, each with its sub-folder. Listed
+    /// with `FolderListing`, so names that are not valid UTF-8 are found as they are.
     func folderImages(_ folder: String) -> [OutputPlan.Input] {
-        let relatives: [String]
-        if recursive {
-            let enumerator = FileManager.default.enumerator(atPath: folder)
-            relatives = Array(sequence(state: enumerator) { $0?.nextObject() as? String })
-        } else {
-            relatives = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        }
+        let relatives = (try? FolderListing.relativePaths(below: folder, recursive: recursive)) ?? []
         return
             relatives
             .filter { PhotoFolder.extensions.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
             .sorted()
             .map {
                 OutputPlan.Input(
-                    path: (folder as NSString).appendingPathComponent($0),
-                    subfolder: ($0 as NSString).deletingLastPathComponent)
+                    path: FolderListing.join(folder, $0), subfolder: AtomicFile.parentFolder(of: $0))
             }
     }
 }

@@ -10,7 +10,8 @@ import Imaging
 ///
 /// Paths are compared by file identity (device and inode), not as strings, because `C//x.png`,
 /// `Clink/x.png` (a symlink to `C`) and hard links all name the same file. An input is refused, and
-/// nothing is written for it, when its output would replace:
+/// nothing is written for it, when its output is too long for the file system (name or path), or
+/// would replace:
 /// - any input of the run (always refused, even with `--overwrite`);
 /// - the output of another input (every input of such a collision is refused, so none wins by order);
 /// - a file that already exists, which this run did not create (unless `--overwrite`; with
@@ -74,7 +75,9 @@ struct OutputPlan {
             func refuse(_ message: String) {
                 refusals.append(Refusal(input: job.input, output: job.output, message: message))
             }
-            if case .file(let identity) = candidate.outputKey, let input = inputsByIdentity[identity] {
+            if let problem = Self.lengthProblem(of: job.output) {
+                refuse("\(job.input): cannot write \(job.output): \(problem)")
+            } else if case .file(let identity) = candidate.outputKey, let input = inputsByIdentity[identity] {
                 refuse("\(job.input): output \(job.output) is the input \(input); inputs are never overwritten")
             } else if !others.isEmpty {
                 refuse(
@@ -113,7 +116,7 @@ struct OutputPlan {
     /// The format of the file at `path` from its first bytes, if it is a readable regular file that
     /// starts like a PNG or JPEG (a FIFO or device is not read: it could block or never end).
     static func detectFormat(_ path: String) -> ImageFormat? {
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        let descriptor = FileSystemPath.withRawPath(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var info = stat()
@@ -126,7 +129,32 @@ struct OutputPlan {
     /// Whether anything is at `path`, a dangling symbolic link included (writing would replace the link).
     static func exists(_ path: String) -> Bool {
         var info = stat()
-        return lstat(path, &info) == 0
+        return FileSystemPath.withRawPath(path) { lstat($0, &info) } == 0
+    }
+
+    /// Why `output` cannot be written because of its length, if it cannot: its name longer than the
+    /// folder's file system allows (`pathconf` NAME_MAX, 255 bytes when the folder does not exist yet),
+    /// or the path (or its temporary sibling) beyond PATH_MAX. Checked up front, so the message names
+    /// the input and the output, not the temporary file, and comes before any colorizing.
+    static func lengthProblem(of output: String) -> String? {
+        let folder = AtomicFile.parentFolder(of: output)
+        let name = folder.isEmpty ? output : String(output.dropFirst(folder.count).drop { $0 == "/" })
+        let nameBytes = FileSystemPath.rawBytes(of: name).count
+        var nameLimit = AtomicFile.maximumNameBytes
+        let reported = FileSystemPath.withRawPath(folder.isEmpty ? "." : folder) { pathconf($0, Int32(_PC_NAME_MAX)) }
+        if reported > 0 { nameLimit = min(nameLimit, reported) }
+        if nameBytes > nameLimit {
+            return "output name is longer than the file system allows (\(nameBytes) bytes, at most \(nameLimit))"
+        }
+        // PATH_MAX counts the terminating NUL; the temporary sibling is the longer of the two.
+        let pathLimit = Int(PATH_MAX) - 1
+        let pathBytes = FileSystemPath.rawBytes(of: output).count
+        let temporaryBytes = FileSystemPath.rawBytes(of: AtomicFile.temporaryPath(for: output, process: getpid())).count
+        if max(pathBytes, temporaryBytes) > pathLimit {
+            return "output path is longer than the file system allows (\(pathBytes) bytes; at most \(pathLimit)"
+                + " with its temporary file, which is \(temporaryBytes))"
+        }
+        return nil
     }
 }
 
@@ -138,7 +166,7 @@ extension OutputPlan {
 
         init?(path: String) {
             var info = stat()
-            guard stat(path, &info) == 0 else { return nil }
+            guard FileSystemPath.withRawPath(path, { stat($0, &info) }) == 0 else { return nil }
             device = UInt64(truncatingIfNeeded: info.st_dev)
             inode = UInt64(truncatingIfNeeded: info.st_ino)
         }

@@ -13,7 +13,7 @@ final class RunReport {
 
     init(path: String) throws(CLIError) {
         self.path = path
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        descriptor = FileSystemPath.withRawPath(path) { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
         guard descriptor >= 0 else {
             throw CLIError("\(path): cannot write the report: \(ImageError.reason(errno: errno))")
         }

@@ -33,7 +33,7 @@ public enum ImageCodec {
 
     /// The bytes of the regular file at `path`, at most `byteLimit` of them.
     static func readFile(path: String, byteLimit: Int) throws(ImageError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        let descriptor = FileSystemPath.withRawPath(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
         guard descriptor >= 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { throw .fileNotFound(path: path) }
@@ -228,8 +228,8 @@ public enum ImageCodec {
         guard let format = format ?? ImageFormat(pathExtension: URL(fileURLWithPath: path).pathExtension) else {
             throw .writeFailed(path: path, reason: "unknown extension (use .png, .jpg or .jpeg)")
         }
-        try AtomicFile.write(
-            Data(encode(pixels, as: format, options: options, name: path)), to: path, replacing: replacing)
+        // The encoded bytes as they are (no copy into Data: a 12-MP PNG is 30 MB).
+        try AtomicFile.write(encode(pixels, as: format, options: options, name: path), to: path, replacing: replacing)
     }
 }
 
@@ -259,26 +259,61 @@ extension PixelImage {
     }
 }
 
-/// Writes whole files atomically: a temporary sibling `.NAME.PID.tmp`, then `rename`.
+/// Writes whole files atomically: a temporary sibling `.NAME.PID.tmp`, then `rename`. Every call
+/// goes through `FileSystemPath`, so names that are not valid UTF-8 are written as their own bytes.
 public enum AtomicFile {
     /// With `replacing` false, a file that exists at `path` when the rename happens is kept and the
     /// write fails ("already exists"), closing the gap between an existence check and the rename.
-    public static func write(_ data: Data, to path: String, replacing: Bool = true) throws(ImageError) {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(temporaryName(for: url.lastPathComponent, process: getpid()))
-        do {
-            try data.write(to: temporary)
-            let renamed = replacing ? rename(temporary.path, path) : cz_rename_noreplace(temporary.path, path)
+    public static func write<Bytes: ContiguousBytes>(
+        _ data: Bytes, to path: String, replacing: Bool = true
+    ) throws(ImageError) {
+        let temporary = temporaryPath(for: path, process: getpid())
+        do throws(ImageError) {
+            try writeNew(data, to: temporary, naming: path)
+            let renamed = FileSystemPath.withRawPath(temporary) { from in
+                FileSystemPath.withRawPath(path) { to in replacing ? rename(from, to) : cz_rename_noreplace(from, to) }
+            }
             guard renamed == 0 else {
-                let reason = errno == EEXIST ? "already exists" : ImageError.reason(errno: errno)
-                throw ImageError.writeFailed(path: path, reason: reason)
+                throw .writeFailed(
+                    path: path, reason: errno == EEXIST ? "already exists" : ImageError.reason(errno: errno))
             }
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            if let imageError = error as? ImageError { throw imageError }
-            throw .writeFailed(path: path, reason: error.localizedDescription)
+            _ = FileSystemPath.withRawPath(temporary) { unlink($0) }
+            throw error
         }
+    }
+
+    /// The temporary sibling `path` is written to before its rename (`temporaryName`).
+    public static func temporaryPath(for path: String, process: pid_t) -> String {
+        let folder = parentFolder(of: path)
+        let name = folder.isEmpty ? path : String(path.dropFirst(folder.count).drop { $0 == "/" })
+        let temporary = temporaryName(for: name, process: process)
+        return folder.isEmpty ? temporary : FolderListing.join(folder, temporary)
+    }
+
+    /// Creates `temporary` (it must not exist) holding `data`; errors name `path`, the file being written.
+    private static func writeNew<Bytes: ContiguousBytes>(
+        _ data: Bytes, to temporary: String, naming path: String
+    ) throws(ImageError) {
+        let descriptor = FileSystemPath.withRawPath(temporary) {
+            open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        }
+        guard descriptor >= 0 else { throw .writeFailed(path: path, reason: ImageError.reason(errno: errno)) }
+        let total = data.withUnsafeBytes { $0.count }
+        var written = 0
+        while written < total {
+            let count = data.withUnsafeBytes { bytes in
+                bytes.baseAddress.map { Foundation.write(descriptor, $0 + written, total - written) } ?? 0
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                let reason = count < 0 ? ImageError.reason(errno: errno) : "nothing written"
+                close(descriptor)
+                throw .writeFailed(path: path, reason: reason)
+            }
+            written += count
+        }
+        guard close(descriptor) == 0 else { throw .writeFailed(path: path, reason: ImageError.reason(errno: errno)) }
     }
 
     /// The folder part of `path` ("" for a bare name, "/" for the root), by plain string rules:
@@ -293,22 +328,32 @@ public enum AtomicFile {
         return String(parent)
     }
 
-    static func temporaryName(for name: String, process: pid_t) -> String { ".\(name).\(process).tmp" }
+    /// `.NAME.PID.tmp`, with NAME shortened when needed so the whole name stays within the 255 bytes
+    /// a file name may have (an output name close to that limit must not fail only for its temporary).
+    static func temporaryName(for name: String, process: pid_t) -> String {
+        let suffix = ".\(process).tmp"
+        var kept = Substring(name)
+        while 1 + FileSystemPath.rawBytes(of: String(kept)).count + suffix.utf8.count > maximumNameBytes {
+            kept = kept.dropLast()
+        }
+        return "." + kept + suffix
+    }
+
+    /// NAME_MAX on Linux: the most bytes one file name may have.
+    public static let maximumNameBytes = 255
 
     /// Removes the temporary files that writers killed mid-write (SIGKILL, power loss) left in
     /// `folder`: names of our pattern whose process no longer exists. Returns how many were removed.
     @discardableResult
     public static func removeStaleTemporaries(in folder: String) -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let names = ((try? FolderListing.entries(of: folder)) ?? []).map(\.name)
         var removed = 0
         for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
             let parts = name.dropFirst().dropLast(".tmp".count).split(separator: ".")
             guard parts.count >= 2, let process = parts.last.flatMap({ pid_t($0) }), process > 0,
                 kill(process, 0) != 0 && errno == ESRCH
             else { continue }
-            if (try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))) != nil {
-                removed += 1
-            }
+            if FileSystemPath.withRawPath(FolderListing.join(folder, name), { unlink($0) }) == 0 { removed += 1 }
         }
         return removed
     }
@@ -317,7 +362,7 @@ public enum AtomicFile {
     /// (the error's `reason` reads on from its `path`: "is a file, not a folder", "cannot be created: …").
     public static func makeFolder(_ folder: String) throws(ImageError) {
         var info = stat()
-        if stat(folder, &info) == 0 {
+        if FileSystemPath.withRawPath(folder, { stat($0, &info) }) == 0 {
             guard info.st_mode & S_IFMT == S_IFDIR else {
                 throw .writeFailed(path: folder, reason: "is a file, not a folder")
             }
@@ -325,7 +370,7 @@ public enum AtomicFile {
         }
         let parent = parentFolder(of: folder)
         if !parent.isEmpty, parent != folder { try makeFolder(parent) }
-        guard mkdir(folder, 0o777) == 0 || errno == EEXIST else {
+        guard FileSystemPath.withRawPath(folder, { mkdir($0, 0o777) }) == 0 || errno == EEXIST else {
             throw .writeFailed(path: folder, reason: "cannot be created: \(ImageError.reason(errno: errno))")
         }
     }

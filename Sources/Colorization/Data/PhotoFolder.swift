@@ -20,8 +20,8 @@ public struct PhotoFolder: Sendable {
     public static let extensions: Set<String> = ["jpg", "jpeg", "png"]
 
     public init(_ root: String) throws(Failure) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+        var info = stat()
+        guard FileSystemPath.withRawPath(root, { stat($0, &info) }) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw .notFound(root)
         }
         let paths = PhotoFolder.scan(root)
@@ -30,15 +30,14 @@ public struct PhotoFolder: Sendable {
         self.paths = paths
     }
 
-    /// Image files below `root` (recursively), sorted.
+    /// Image files below `root` (recursively), sorted. Listed with `FolderListing` (opendir/readdir on
+    /// the names' own bytes), so photos whose names are not valid UTF-8 are found and readable.
     public static func scan(_ root: String) -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
-        var found: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            if extensions.contains(URL(fileURLWithPath: relative).pathExtension.lowercased()) {
-                found.append((root as NSString).appendingPathComponent(relative))
-            }
-        }
-        return found.sorted()
+        let relatives = (try? FolderListing.relativePaths(below: root, recursive: true)) ?? []
+        return
+            relatives
+            .filter { extensions.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
+            .map { FolderListing.join(root, $0) }
+            .sorted()
     }
 }
