@@ -35,10 +35,10 @@ struct FolderBenchmark: ParsableCommand {
         let input = work + "/input"
         let made = try Self.makePhotos(from: photos, count: count, into: input)
         print("\(made) grey 640×480 JPEGs from \(photos) in \(input)")
-        print("run                                   images   seconds  images/s   peak RSS")
+        print("run                                       images   seconds  images/s   peak RSS")
         func line(_ label: String, _ images: Int, _ result: ChildProcess.Result) {
             print(
-                label.padding(toLength: 36, withPad: " ", startingAt: 0)
+                label.padding(toLength: 40, withPad: " ", startingAt: 0)
                     + String(
                         format: "%7d  %8.1f  %8.2f  %6.0f MiB", images, result.seconds,
                         Double(images) / result.seconds, result.peakRSSMiB))
