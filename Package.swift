@@ -36,13 +36,13 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Threading"]),
         .target(name: "NeuralNetwork", dependencies: ["Tensor", "Threading"]),
-        .target(name: "Colorization", dependencies: ["Tensor", "NeuralNetwork", "Imaging"]),
+        .target(name: "Colorization", dependencies: ["Tensor", "NeuralNetwork", "Imaging", "Threading"]),
         .target(name: "ColorizeServer", dependencies: [
             "Colorization", "Imaging", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
         ]),
         .executableTarget(name: "ColorizeCLI", dependencies: [
-            "Colorization", "ColorizeServer", "Imaging", "NeuralNetwork", "Tensor",
+            "Colorization", "ColorizeServer", "Imaging", "NeuralNetwork", "Tensor", "Threading",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "Tensor"]),
-        .testTarget(name: "ColorizeCLITests", dependencies: ["ColorizeCLI", "Imaging"]),
+        .testTarget(name: "ColorizeCLITests", dependencies: ["ColorizeCLI", "Imaging", "Threading"]),
         .testTarget(name: "ColorizeServerTests", dependencies: [
             "ColorizeServer", "Colorization", "Imaging", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -6,8 +6,10 @@
 #   webp                   dwebp, used by scripts/install-photos.sh to unpack training photos
 #   chromium               headless browser for the web UI test
 #   python3-pip            safetensors + numpy, for the checkpoint interoperability test
+#   ffmpeg                 ffmpeg/ffprobe: `colorize video` decodes and encodes through them (and its tests)
+#   opencv-doc             its example clips (examples/data/vtest.avi) measure `colorize video` in the README
 set -euo pipefail
-packages=(libdnnl-dev libopenblas-openmp-dev libpng-dev libjpeg-dev webp pkg-config chromium)
+packages=(libdnnl-dev libopenblas-openmp-dev libpng-dev libjpeg-dev webp pkg-config chromium ffmpeg opencv-doc)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Runs a program (this benchmark binary again, or `colorize`) as a child process, so that each
-/// case's peak resident set is its own (a process's peak only ever grows): the child's `ru_maxrss`
-/// comes from `wait4`.
+/// Runs a program (this benchmark binary again, or `colorize`) as a child process and reports its
+/// `ru_maxrss` from `wait4`. On Linux that value also holds the spawning process's peak at the
+/// time (exec records the old address space's high-water mark), so it measures the child only
+/// while this process stays smaller; the `colorize` cases print their own peak instead.
 enum ChildProcess {
     struct Result {
         var output: String

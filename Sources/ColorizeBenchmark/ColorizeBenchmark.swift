@@ -6,7 +6,7 @@ import Imaging
 /// `colorize-benchmark colorize`: the main job on a big photo — a 12-MP grey JPEG colorized to
 /// JPEG and to PNG, end to end (read, decode, colorize, encode, write), beside the I/O floor
 /// (decoding and re-encoding the same file with no colorization), and a 50-MP photo to JPEG. Each
-/// case runs in a child process of its own, so its peak RSS (model included) is its own.
+/// case runs in a child process of its own and reports its own peak RSS (model included).
 struct ColorizeBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "colorize",
@@ -38,13 +38,15 @@ struct ColorizeBenchmark: ParsableCommand {
         func measure(_ label: String, _ mode: String, _ path: String, floor: Double?) throws -> Double {
             let result = try ChildProcess.runSelf(
                 ["colorize-case", "--mode", mode, "--input", path, "--model", model, "--runs", "\(runs)"])
-            guard let seconds = Double(result.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            let fields = result.output.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+            guard fields.count == 2 else {
                 throw BenchmarkError("unexpected output of the \(mode) case: \(result.output)")
             }
+            let (seconds, peak) = (fields[0], fields[1])
             let ratio = floor.map { String(format: "%7.2f×", seconds / $0) } ?? "        "
             print(
                 label.padding(toLength: 36, withPad: " ", startingAt: 0)
-                    + String(format: "%8.3f s  %@  %6.0f MiB", seconds, ratio, result.peakRSSMiB))
+                    + String(format: "%8.3f s  %@  %6.0f MiB", seconds, ratio, peak))
             return seconds
         }
         let floor = try measure("I/O floor: decode + encode JPEG", "floor", input, floor: nil)
@@ -81,7 +83,7 @@ struct ColorizeBenchmark: ParsableCommand {
     }
 }
 
-/// One case of `colorize`, run in its own process; prints the median seconds alone.
+/// One case of `colorize`, run in its own process; prints the median seconds and its own peak RSS.
 struct ColorizeCase: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "colorize-case", abstract: "One case of the colorize benchmark (internal).",
@@ -113,6 +115,6 @@ struct ColorizeCase: ParsableCommand {
             } catch { failure = error }
         }
         if let failure { throw failure }
-        print(seconds)
+        print(seconds, Processor.peakSinceExecMiB)
     }
 }

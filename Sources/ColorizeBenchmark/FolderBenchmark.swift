@@ -8,6 +8,8 @@ import Imaging
 /// pipelined batch) against one `colorize` process per file and, with `--baseline`, against
 /// another build's `colorize` on the same folder (e.g. the sequential loop it replaced). The
 /// pipelined run writes a `--report`, whose per-file resident set shows whether memory stays flat.
+/// Peak RSS is `wait4`'s, which includes this process's own peak (the photo generation); the
+/// pipelined run's own peak is printed from its report's `peak_rss_mb`.
 struct FolderBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "folder",
@@ -71,6 +73,11 @@ struct FolderBenchmark: ParsableCommand {
             return (object?["rss_mb"] as? NSNumber)?.doubleValue
         }
         guard rss.count > 1 else { return }
+        let peaks = lines.compactMap { line -> Double? in
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return (object?["peak_rss_mb"] as? NSNumber)?.doubleValue
+        }
+        if let peak = peaks.max() { print(String(format: "pipelined run's own peak (report): %.0f MB", peak)) }
         let marks = [0, rss.count / 4, rss.count / 2, 3 * rss.count / 4, rss.count - 1]
         print(
             "resident set during the pipelined run (after file " + marks.map { "\($0 + 1)" }.joined(separator: ", ")

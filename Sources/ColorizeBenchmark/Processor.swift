@@ -13,7 +13,8 @@ enum Processor {
     /// Vector and bf16 features the kernels could use, as /proc/cpuinfo lists them.
     static var features: [String] {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+            let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return [] }
         let wanted: Set<String> = ["avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16"]
         return flags.split(separator: " ").map(String.init).filter(wanted.contains)
     }
@@ -40,8 +41,9 @@ enum Processor {
     static func peak() -> (description: String, flops: Double) {
         let ghz = measuredGHz()
         let peak = Double(Threads.count) * flopsPerCycle * ghz * 1e9
-        let description = String(format: "%d threads × %.0f FLOP/cycle × %.2f GHz (measured) = %.1f GFLOP/s fp32 peak",
-                                 Threads.count, flopsPerCycle, ghz, peak / 1e9)
+        let description = String(
+            format: "%d threads × %.0f FLOP/cycle × %.2f GHz (measured) = %.1f GFLOP/s fp32 peak",
+            Threads.count, flopsPerCycle, ghz, peak / 1e9)
         return (description, peak)
     }
 
@@ -50,5 +52,13 @@ enum Processor {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
+    }
+
+    /// Peak resident set of this program since exec, in MiB (VmHWM): `ru_maxrss` on Linux also keeps
+    /// the peak of the process that spawned this one.
+    static var peakSinceExecMiB: Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+        return (line?.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Threading
 
 /// Three stages over a list of sources, overlapping so neither decoding nor encoding waits for the
 /// network: a reader thread loads the sources in order, the calling thread processes batches of

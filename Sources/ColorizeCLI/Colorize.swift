@@ -12,7 +12,7 @@ struct Colorize: AsyncParsableCommand {
             """,
         subcommands: [
             ColorizeImages.self, WeightsCommand.self, PretrainCommand.self, GanCommand.self, EvaluateCommand.self,
-            SheetCommand.self, ExportCommand.self, ServeCommand.self,
+            SheetCommand.self, ExportCommand.self, ServeCommand.self, VideoCommand.self, EvaluateVideoCommand.self,
         ],
         defaultSubcommand: ColorizeImages.self)
 }

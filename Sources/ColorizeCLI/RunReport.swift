@@ -5,7 +5,7 @@ import Imaging
 /// run can be followed (`tail -f`) and a killed one keeps every line up to the kill. Each line holds
 /// the process's resident memory (`rss_mb`), which shows that memory stays flat over a long run.
 ///
-/// Lines are `{"input", "output", "status", "width", "height", "seconds", "error", "rss_mb"}`, keys
+/// Lines are `{"input", "output", "status", "width", "height", "seconds", "error", "rss_mb", "peak_rss_mb"}`, keys
 /// in that order; unknown values are `null`. The file is replaced at the start of a run.
 final class RunReport {
     let path: String
@@ -34,7 +34,9 @@ final class RunReport {
     }
 
     /// The JSON object for `outcome`, on one line.
-    static func line(for outcome: FileOutcome, residentMegabytes: Double?) -> String {
+    static func line(
+        for outcome: FileOutcome, residentMegabytes: Double?, peakMegabytes: Double? = peakResidentMegabytes()
+    ) -> String {
         let fields: [(String, String)] = [
             ("input", string(outcome.input)),
             ("output", outcome.output.map(string) ?? "null"),
@@ -44,6 +46,7 @@ final class RunReport {
             ("seconds", outcome.seconds.map { String(format: "%.3f", $0) } ?? "null"),
             ("error", outcome.error.map(string) ?? "null"),
             ("rss_mb", residentMegabytes.map { String(format: "%.1f", $0) } ?? "null"),
+            ("peak_rss_mb", peakMegabytes.map { String(format: "%.1f", $0) } ?? "null"),
         ]
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
     }
@@ -63,6 +66,17 @@ final class RunReport {
             }
         }
         return result + "\""
+    }
+
+    /// The process's peak resident set in MB so far (`VmHWM` of /proc/self/status): the peak of this
+    /// program alone, since it starts anew at exec — unlike `wait4`'s `ru_maxrss`, which on Linux also
+    /// keeps the peak of the process that spawned it (a large test runner, say). Nil where unknown.
+    static func peakResidentMegabytes() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return nil }
+        return kilobytes / 1024
     }
 
     /// The process's resident set in MB, from `/proc/self/statm` (its second field, in pages); nil

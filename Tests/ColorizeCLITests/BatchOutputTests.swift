@@ -133,9 +133,12 @@ import Testing
         for line in lines {
             let object = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(
-                Set(object.keys) == ["input", "output", "status", "width", "height", "seconds", "error", "rss_mb"],
+                Set(object.keys) == [
+                    "input", "output", "status", "width", "height", "seconds", "error", "rss_mb", "peak_rss_mb",
+                ],
                 "\(line)")
             #expect((object["rss_mb"] as? Double ?? 0) > 1, "\(line)")
+            #expect((object["peak_rss_mb"] as? Double ?? 0) >= (object["rss_mb"] as? Double ?? 0), "\(line)")
             byInput[try #require(object["input"] as? String)] = object
         }
         for input in good.prefix(2) {

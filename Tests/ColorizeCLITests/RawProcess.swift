@@ -1,15 +1,12 @@
 import Foundation
 
 /// Runs a program through `posix_spawn` with arguments given as raw bytes: `Process` takes Strings,
-/// which cannot carry a file name that is not valid UTF-8. Also reports the child's peak resident
-/// set (`wait4`'s `ru_maxrss`), which `Process` does not.
+/// which cannot carry a file name that is not valid UTF-8.
 enum RawProcess {
     struct Result {
         var status: Int32
         var output: String
         var errors: String
-        /// The child's peak resident set in bytes.
-        var peakResidentBytes: Int
     }
 
     /// A started child and where its output goes.
@@ -48,15 +45,14 @@ enum RawProcess {
     /// Waits for `child` to end: its exit status (128 + signal when killed), output and peak memory.
     static func wait(_ child: Child) -> Result {
         var status: Int32 = 0
-        var usage = rusage()
-        while wait4(child.pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
         let signal = status & 0x7F
         func text(_ path: String) -> String {
             String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
         }
         return Result(
             status: signal == 0 ? (status >> 8) & 0xFF : 128 + signal, output: text(child.outputPath),
-            errors: text(child.errorsPath), peakResidentBytes: usage.ru_maxrss * 1024)
+            errors: text(child.errorsPath))
     }
 
     /// Runs `executable ARGUMENTS…` to its end.

@@ -1,24 +1,25 @@
 import Foundation
 
 /// A first-in, first-out queue between two threads that holds at most `capacity` items: a producer
-/// that runs ahead blocks instead of filling memory (50,000 decoded photos would not fit).
+/// that runs ahead blocks instead of filling memory (50,000 decoded photos, or a film's frames, would
+/// not fit). The batch pipeline of `colorize` and the video pipeline both hand work over through it.
 ///
 /// `close()` ends the stream: producers stop being accepted, consumers drain what is left and then get
 /// nothing. Locking is one `NSCondition`, since the queue moves a few items a second, not millions.
-final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
-    let capacity: Int
+public final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
+    public let capacity: Int
     private let condition = NSCondition()
     private var items: [Element] = []
     private var closed = false
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         precondition(capacity >= 1, "a bounded queue holds at least one item")
         self.capacity = capacity
     }
 
     /// Appends `item`, waiting while the queue is full. Returns false (dropping `item`) once closed.
     @discardableResult
-    func put(_ item: Element) -> Bool {
+    public func put(_ item: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while !closed && items.count >= capacity { condition.wait() }
@@ -29,13 +30,13 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// The oldest item, waiting while the queue is empty; nil once it is closed and drained.
-    func take() -> Element? {
+    public func take() -> Element? {
         takeBatch(max: 1).first
     }
 
     /// Up to `max` items that are ready: waits only for the first, then takes whatever else is there,
     /// so a consumer never idles for a batch to fill. Empty once the queue is closed and drained.
-    func takeBatch(max: Int) -> [Element] {
+    public func takeBatch(max: Int) -> [Element] {
         precondition(max >= 1, "take at least one item")
         condition.lock()
         defer { condition.unlock() }
@@ -48,7 +49,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Ends the stream; waiting producers return false and waiting consumers drain what is left.
-    func close() {
+    public func close() {
         condition.lock()
         closed = true
         condition.broadcast()
