@@ -4,8 +4,8 @@ import Imaging
 /// The frames of a video, decoded by an ffmpeg subprocess into a pipe as raw 8-bit grey or RGB at
 /// the source size: every frame of a constant-rate clip; a variable-rate clip at the constant rate
 /// of `VideoInfo.frameRate` (frames repeated or dropped as ffmpeg's `-r` does, so it keeps its
-/// duration and stays in step with its audio). One frame is read at a time, with exact-size reads, so a feature film never
-/// sits in memory or on disk.
+/// duration and stays in step with its audio). One frame is read at a time, with exact-size reads,
+/// so a feature film never sits in memory or on disk.
 public final class FrameReader: @unchecked Sendable {
     public enum PixelFormat: Sendable {
         /// Luma only (1 byte per pixel): all the colorizer needs, a third of RGB's pipe traffic.
