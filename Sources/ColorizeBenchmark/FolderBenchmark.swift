@@ -67,16 +67,12 @@ struct FolderBenchmark: ParsableCommand {
 
     /// Resident set over the pipelined run, from the report's `rss_mb`: first, 25 %, 50 %, 75 %, last.
     static func printMemoryTrend(_ report: String) throws {
-        let lines = try String(contentsOfFile: report, encoding: .utf8).split(separator: "\n")
-        let rss = lines.compactMap { line -> Double? in
-            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            return (object?["rss_mb"] as? NSNumber)?.doubleValue
+        let objects = try String(contentsOfFile: report, encoding: .utf8).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
+        let rss = objects.compactMap { ($0["rss_mb"] as? NSNumber)?.doubleValue }
         guard rss.count > 1 else { return }
-        let peaks = lines.compactMap { line -> Double? in
-            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            return (object?["peak_rss_mb"] as? NSNumber)?.doubleValue
-        }
+        let peaks = objects.compactMap { ($0["peak_rss_mb"] as? NSNumber)?.doubleValue }
         if let peak = peaks.max() { print(String(format: "pipelined run's own peak (report): %.0f MB", peak)) }
         let marks = [0, rss.count / 4, rss.count / 2, 3 * rss.count / 4, rss.count - 1]
         print(

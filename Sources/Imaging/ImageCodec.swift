@@ -189,7 +189,7 @@ public enum ImageCodec {
         _ image: Image, quality: Int = 92, name: String = "<memory>"
     ) throws(ImageError) -> [UInt8] {
         try encode(
-            PixelImage(Image(color: image.color)), as: .jpeg, options: EncodingOptions(jpegQuality: quality), name: name
+            PixelImage(image), as: .jpeg, options: EncodingOptions(jpegQuality: quality), name: name
         )
     }
 

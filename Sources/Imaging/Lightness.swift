@@ -4,17 +4,15 @@ import Threading
 /// a float copy of itself: grey levels by a 256-entry table, RGB through the linear-light table.
 struct LightnessRows {
     private let image: PixelImage
-    /// L of each grey level (as `ColorSpace.lab(fromRGB:)` gives it).
-    private let greyTable: [Float]
-    /// Linear light of each 8-bit sRGB level.
-    private let linearTable: [Float]
-
-    init(_ image: PixelImage) {
-        self.image = image
+    /// L of each grey level (as `ColorSpace.lab(fromRGB:)` gives it); made once per process.
+    private static let greyTable: [Float] = {
         let levels = Raster(width: 256, height: 1, channels: 1, values: (0..<256).map { Float($0) / 255 })
-        greyTable = ColorSpace.lab(fromRGB: levels).channel(0).values
-        linearTable = (0..<256).map { LinearTable.shared[Float($0) / 255] }
-    }
+        return ColorSpace.lab(fromRGB: levels).channel(0).values
+    }()
+    /// Linear light of each 8-bit sRGB level.
+    private static let linearTable: [Float] = (0..<256).map { LinearTable.shared[Float($0) / 255] }
+
+    init(_ image: PixelImage) { self.image = image }
 
     /// L (0…100) of row `y` into `row[0..<width]`.
     func row(_ y: Int, into row: UnsafeMutablePointer<Float>) {
@@ -22,12 +20,12 @@ struct LightnessRows {
         image.bytes.withUnsafeBufferPointer { bytes in
             let source = bytes.baseAddress! + y * width * channels
             if image.isGrey {
-                greyTable.withUnsafeBufferPointer { table in
+                Self.greyTable.withUnsafeBufferPointer { table in
                     for x in 0..<width { row[x] = table[Int(source[x * channels])] }
                 }
             } else {
                 let m = ColorSpace.xyzFromRGB
-                linearTable.withUnsafeBufferPointer { table in
+                Self.linearTable.withUnsafeBufferPointer { table in
                     for x in 0..<width {
                         let p = source + x * channels
                         let luminance = m.3 * table[Int(p[0])] + m.4 * table[Int(p[1])] + m.5 * table[Int(p[2])]
