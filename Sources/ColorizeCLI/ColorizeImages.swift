@@ -52,6 +52,25 @@ struct ColorizeImages: ParsableCommand {
     @Option(help: "Network working size in pixels (default: the model's training size).")
     var size: Int?
 
+    @Option(
+        name: .customLong("hint"),
+        help: ArgumentHelp(
+            "A colour hint: pixel X,Y of the input (0-based, from the top left) should be COLOR.",
+            discussion: """
+                COLOR is #rrggbb or #rgb (sRGB; its chroma is used at the photo's own lightness) or lab:A,B \
+                (Lab a and b). Repeat for more hints. They apply to every input, and need a model trained \
+                with hints (the shipped one is), e.g. --hint 120,45,#c0392b --hint 300,200,lab:-40,35.
+                """, valueName: "X,Y,COLOR"))
+    var hint: [String] = []
+
+    @Option(
+        name: .customLong("hints"),
+        help: ArgumentHelp(
+            "A JSON file of colour hints, as the web page downloads them.",
+            discussion: ##"Either [{"x": 120, "y": 45, "color": "#c0392b"}, …] or {"hints": [...]}; added to --hint."##,
+            valueName: "FILE.json"))
+    var hintsFile: String?
+
     @Option(help: "Most images run through the network together (of those already decoded), 1 to 64.")
     var batch = 4
 
@@ -110,6 +129,10 @@ struct ColorizeImages: ParsableCommand {
                 Data((newline + "stopping: finishing the images in flight (Ctrl-C again quits at once)\n").utf8))
         }
         let colorizer = try DefaultModel.colorizer(model)
+        let hints = try readHints()
+        if !hints.isEmpty && !colorizer.acceptsHints {
+            throw HintError.modelTakesNoHints(model ?? DefaultModel.path)
+        }
         let (files, scanFailures) = collectInputs()
         let single = files.count == 1 && inputs.count == 1
         if single, let output, let named = ImageFormat(pathExtension: URL(fileURLWithPath: output).pathExtension),
@@ -128,7 +151,7 @@ struct ColorizeImages: ParsableCommand {
             TerminalText.print("\(plan.skipped.count) skipped: output already exists (--skip-existing)")
         }
         let stages = ImageStages(
-            pixelLimit: maxPixels, keepColorInput: keepColorInput, overwrite: overwrite, skipExisting: skipExisting,
+            pixelLimit: maxPixels, hints: hints, keepColorInput: keepColorInput, overwrite: overwrite, skipExisting: skipExisting,
             encoding: ImageCodec.EncodingOptions(jpegQuality: jpegQuality, pngCompression: pngCompression),
             unusableFolders: prepareFolders(plan.jobs))
         let pipeline = BatchPipeline<ImageWork, ImageWork, ImageWork>(batchSize: batch) { stop.isRequested }
@@ -137,7 +160,11 @@ struct ColorizeImages: ParsableCommand {
             plan.jobs.enumerated().map { ImageWork(job: $0.element, position: $0.offset + 1) },
             load: { stages.load($0) },
             process: { batch in
-                stages.colorize(batch) { colorizer.colorize(batch: $0, temperature: temperature, networkSize: size) }
+                stages.colorize(batch) { pixels in
+                    colorizer.colorize(
+                        batch: pixels, hints: hints.isEmpty ? [] : Array(repeating: hints, count: pixels.count),
+                        temperature: temperature, networkSize: size)
+                }
             },
             store: { log.record(stages.store($0), position: $0.position) })
         log.printSummary(
@@ -145,6 +172,20 @@ struct ColorizeImages: ParsableCommand {
             notStarted: plan.jobs.count - startedCount)
         if stop.isRequested { throw ExitCode(130) }
         if log.failureCount > 0 { throw ExitCode(1) }
+    }
+
+    /// The --hint options, then the --hints file's.
+    func readHints() throws -> [ColorHint] {
+        var hints = try hint.map { text throws(HintError) in try ColorHint(parsing: text) }
+        if let hintsFile {
+            let data: Data
+            guard let contents = FileManager.default.contents(atPath: hintsFile) else {
+                throw HintError.unreadableFile(
+                    hintsFile, reason: FileManager.default.fileExists(atPath: hintsFile) ? "not readable" : "no such file")
+            }
+            hints += try ColorHint.list(json: contents, source: hintsFile)
+        }
+        return hints
     }
 
     /// The `--report` file, opened (and emptied) before any work; never one of the inputs.

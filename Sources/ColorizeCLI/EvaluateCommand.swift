@@ -33,6 +33,18 @@ struct EvaluateCommand: ParsableCommand {
         help: "Annealed-mean temperature: one for every model, or one per --model in order (default: each model's).")
     var temperatures: [Double] = []
 
+    @Option(
+        name: .customLong("hints"),
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Give each model N colour hints per photo, sampled from the original; several N print a curve.",
+            discussion: """
+                e.g. --hints 0 1 2 5 10 20 50 (or 0,1,2,5,10,20,50): one row per model and N. Each hint is the \
+                mean true colour of a 1–9 px patch at a random point; a photo's points come from a seed fixed \
+                by its path, and smaller sets are part of larger ones. Models without hints get one row.
+                """, valueName: "N"))
+    var hintCounts: [String] = []
+
     @Option(help: "Folder for the contact sheets.")
     var sheets = "evaluation"
 
@@ -51,17 +63,37 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("give one --temperature, or one per --model (\(models.count))")
         }
         try validateTemperatures(temperatures)
+        _ = try parsedHintCounts()
     }
+
+    /// --hints as numbers (space- or comma-separated), each 0…1000.
+    func parsedHintCounts() throws -> [Int] {
+        try counts.map { text in
+            guard let n = Int(text), (0...1000).contains(n) else {
+                throw ValidationError("--hints takes whole numbers from 0 to 1000 (got \(text))")
+            }
+            return n
+        }
+    }
+
+    var counts: [String] { hintCounts.flatMap { $0.split(separator: ",").map(String.init) } }
 
     func run() throws {
         let photos = try PhotoFolder(data)
         let paths = models.isEmpty ? [nil] : models.map { Optional($0) }
-        let candidates = try paths.enumerated().map { index, path in
+        let hintCounts = try parsedHintCounts()
+        let candidates = try paths.enumerated().flatMap { index, path in
             let temperature = temperatures.isEmpty ? nil : temperatures[temperatures.count == 1 ? 0 : index]
             let file = path.map { ($0 as NSString).lastPathComponent } ?? "shipped model"
-            return Evaluation.Candidate(
-                name: file + (temperature.map { " T \($0)" } ?? ""), colorizer: try DefaultModel.colorizer(path),
-                temperature: temperature)
+            let colorizer = try DefaultModel.colorizer(path)
+            let name = file + (temperature.map { " T \($0)" } ?? "")
+            // A model without hints gets one row, without them (the baseline the curve starts from).
+            let counts = hintCounts.isEmpty || !colorizer.acceptsHints ? [nil] : hintCounts.map { Optional($0) }
+            return counts.map { count in
+                Evaluation.Candidate(
+                    name: name + (count.map { ", \($0) hint" + ($0 == 1 ? "" : "s") } ?? ""), colorizer: colorizer,
+                    temperature: temperature, hintCount: count ?? 0)
+            }
         }
         var embedding: FeatureEmbedding?
         if !noFeatures {

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Colorization
 
 /// One input on its way through `colorize images`: its job, then its pixels (decoded, then the
 /// result to write), or why it failed.
@@ -19,6 +20,8 @@ struct ImageWork: Sendable {
 /// write. Value type with only settings, so the reader and writer threads can share it.
 struct ImageStages: Sendable {
     let pixelLimit: Int
+    /// Colour hints for every image (each must lie inside it).
+    let hints: [ColorHint]
     let keepColorInput: Bool
     let overwrite: Bool
     let skipExisting: Bool
@@ -39,6 +42,11 @@ struct ImageStages: Sendable {
             (work.pixels, work.width, work.height) = (pixels, pixels.width, pixels.height)
         } catch {
             work.error = Self.message(for: error)
+        }
+        if let pixels = work.pixels {
+            do { for hint in hints { try hint.check(width: pixels.width, height: pixels.height) } } catch {
+                (work.pixels, work.error) = (nil, "\(job.input): \(error)")
+            }
         }
         work.seconds += Date().timeIntervalSince(start)
         return work

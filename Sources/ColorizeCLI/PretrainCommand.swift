@@ -36,6 +36,12 @@ struct PretrainCommand: ParsableCommand {
     )
     var width = 0.5
 
+    @Flag(
+        help:
+            "Train a model that takes colour hints (lite0/lite2): each crop gets simulated clicks (Zhang et al. 2017), none for 30 % of crops."
+    )
+    var hints = false
+
     @Option(help: "Pretrained encoder: steps that train the decoder alone first.")
     var encoderFrozenSteps = 0
 
@@ -92,6 +98,9 @@ struct PretrainCommand: ParsableCommand {
             throw ValidationError(
                 "--size must be a positive multiple of \(architecture.sizeMultiple) for \(architecture)")
         }
+        guard !hints || architecture != .seed else {
+            throw ValidationError("--hints needs a pretrained-encoder architecture (lite0 or lite2)")
+        }
         guard width > 0 && batch > 0 && lr > 0 else {
             throw ValidationError("--width, --batch and --lr must be positive")
         }
@@ -113,7 +122,8 @@ struct PretrainCommand: ParsableCommand {
         let total = steps ?? max(1, (epochs ?? 1) * photos.paths.count / batch)
         var options = Pretrainer.Options(
             data: data, runDirectory: out,
-            configuration: ModelConfiguration(size: size, widthMultiplier: width, architecture: architecture),
+            configuration: ModelConfiguration(
+                size: size, widthMultiplier: width, architecture: architecture, acceptsHints: hints),
             steps: total)
         options.encoderFrozenSteps = encoderFrozenSteps
         options.unfreezeEvery = unfreezeEvery

@@ -27,12 +27,22 @@ struct SheetCommand: ParsableCommand {
     @Option(help: "Annealed-mean temperature (default: the model's).")
     var temperature: Double?
 
+    @Option(
+        name: .customLong("hint"),
+        help: ArgumentHelp(
+            "A colour hint X,Y,COLOR in each photo's own pixels (as `colorize --hint`); repeat for more.",
+            discussion: "With hints each row is grey | automatic | with hints (marked) | original.",
+            valueName: "X,Y,COLOR"))
+    var hint: [String] = []
+
     func validate() throws {
         try validateTemperatures(temperature.map { [$0] } ?? [])
     }
 
     func run() throws {
         let colorizer = try DefaultModel.colorizer(model)
+        let hints = try hint.map { text throws(HintError) in try ColorHint(parsing: text) }
+        if !hints.isEmpty && !colorizer.acceptsHints { throw HintError.modelTakesNoHints(model ?? DefaultModel.path) }
         let evaluation = Evaluation(
             candidates: [Evaluation.Candidate(name: "model", colorizer: colorizer, temperature: temperature)],
             side: side)
@@ -46,10 +56,23 @@ struct SheetCommand: ParsableCommand {
         }
         var rows: [[Raster]] = []
         for path in paths.prefix(count) {
-            rows.append(evaluation.triplet(try ImageCodec.read(path: path)))
+            let image = try ImageCodec.read(path: path)
+            var row = evaluation.triplet(image)
+            if !hints.isEmpty {
+                for hint in hints { try hint.check(width: image.width, height: image.height) }
+                // The hints at the cell's scale, then marked where they were given.
+                let scale = Double(row[0].width) / Double(image.width)
+                let scaled = try hints.map { hint throws(HintError) in
+                    try ColorHint(x: hint.x * scale, y: hint.y * scale, color: hint.color)
+                }
+                let hinted = colorizer.colorize(Image(color: row[2]), hints: scaled, temperature: temperature).rgb
+                row.insert(HintMarkers.draw(scaled, on: hinted), at: 2)
+            }
+            rows.append(row)
         }
         guard !rows.isEmpty else { throw CLIError("no photos found in \(inputs.joined(separator: ", "))") }
         try ImageCodec.write(SampleSheet.compose(rows), to: output)
-        print("wrote \(output) (\(rows.count) rows: grey | colorized | original)")
+        let columns = hints.isEmpty ? "grey | colorized | original" : "grey | automatic | with hints | original"
+        print("wrote \(output) (\(rows.count) rows: \(columns))")
     }
 }

@@ -8,7 +8,8 @@ import Imaging
 ///   GET  /                 the single page (everything inline: no external resources)
 ///   GET  /api/health       {"status":"ok","model":…}
 ///   POST /api/colorize     an image body (raw bytes or multipart/form-data) → PNG of the same size;
-///                          `?temperature=T` (0.01…10) sets the colour temperature.
+///                          `?temperature=T` (0.01…10) sets the colour temperature, `?hints=JSON`
+///                          colour hints ([{"x": 120, "y": 45, "color": "#c0392b"}, …], image pixels).
 /// Errors are JSON {"error": message}: 400 bad image or temperature, 403 cross-origin POST, 408 upload
 /// too slow, 413 body too large (refused from `Content-Length` before any body is read), 421 unknown
 /// `Host`, 503 busy.
@@ -55,6 +56,7 @@ func makeWebApplication(
             [
                 "status": "ok", "model": "\(colorizer.metadata.stage) step \(colorizer.metadata.step)",
                 "size": String(colorizer.metadata.configuration.size),
+                "hints": String(colorizer.acceptsHints),
             ])
     }
     router.post("/api/colorize") { request, _ -> Response in
@@ -86,12 +88,26 @@ func makeWebApplication(
         } else {
             temperature = nil
         }
-        let result: Result<[UInt8], ImageError>? = await gate.run {
+        var hints: [ColorHint] = []
+        if let text = request.uri.queryParameters.get("hints") {
+            do {
+                hints = try ColorHint.list(json: Data(String(text).utf8), source: "hints")
+            } catch {
+                return jsonResponse(.badRequest, ["error": "\(error)"])
+            }
+            if !hints.isEmpty && !colorizer.acceptsHints {
+                return jsonResponse(.badRequest, ["error": HintError.modelTakesNoHints("this server's model").description])
+            }
+        }
+        let requestedHints = hints
+        let result: Result<[UInt8], any Error>? = await gate.run {
             await runBlocking {
-                Result { () throws(ImageError) -> [UInt8] in
+                Result { () throws -> [UInt8] in
                     let pixels = try ImageCodec.decodePixels(
                         bytes, name: "upload", pixelLimit: configuration.pixelLimit)
-                    return try ImageCodec.encode(colorizer.colorize(pixels, temperature: temperature), as: .png)
+                    for hint in requestedHints { try hint.check(width: pixels.width, height: pixels.height) }
+                    return try ImageCodec.encode(
+                        colorizer.colorize(pixels, hints: requestedHints, temperature: temperature), as: .png)
                 }
             }
         }
@@ -100,7 +116,7 @@ func makeWebApplication(
             return Response(
                 status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
         case .failure(let error)?:
-            return jsonResponse(.badRequest, ["error": error.description])
+            return jsonResponse(.badRequest, ["error": "\(error)"])
         case nil:
             return jsonResponse(
                 .serviceUnavailable, ["error": "server busy: too many colorizations queued, try again shortly"])

@@ -19,6 +19,9 @@ public final class BatchLoader: @unchecked Sendable {
     public let batchSize: Int
     public let augmenter: Augmenter
     public let quantizer: ColorQuantizer
+    /// Simulated clicks for each crop (nil: batches carry no hints). They come from a random
+    /// stream of their own, so a batch's crops are the same with or without them.
+    public let hintSimulation: HintSimulation?
     let seed: UInt64
 
     private let condition = NSCondition()
@@ -37,12 +40,13 @@ public final class BatchLoader: @unchecked Sendable {
     ///   - startBatch: index of the first batch to hand out (the step to resume at).
     ///   - workers: background threads decoding and augmenting.
     public init(photos: PhotoFolder, size: Int, batchSize: Int, seed: UInt64, startBatch: Int = 0, workers: Int = 2,
-                capacity: Int = 4, quantizer: ColorQuantizer = ColorQuantizer(),
+                capacity: Int = 4, quantizer: ColorQuantizer = ColorQuantizer(), hintSimulation: HintSimulation? = nil,
                 warnings: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }) {
         self.photos = photos
         self.batchSize = batchSize
         self.augmenter = Augmenter(size: size)
         self.quantizer = quantizer
+        self.hintSimulation = hintSimulation
         self.seed = seed
         self.capacity = capacity
         self.warnings = warnings
@@ -114,7 +118,13 @@ public final class BatchLoader: @unchecked Sendable {
             guard let photo = photo(pick) else { continue }
             if let sample = augmenter.sample(photo, using: &random) { samples.append(sample) }
         }
-        return TrainingBatch(samples: samples, quantizer: quantizer)
+        guard let hintSimulation else { return TrainingBatch(samples: samples, quantizer: quantizer) }
+        var hintRandom = TensorRandom(seed: (seed ^ 0x4849_4E54) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
+        let points = samples.map { sample in
+            hintSimulation.points(
+                lab: sample.values[...], width: sample.width, height: sample.height, using: &hintRandom)
+        }
+        return TrainingBatch(samples: samples, quantizer: quantizer, hintPoints: points)
     }
 
     /// The photo at `index` as RGB, shrunk to a short side of at most twice the training size;

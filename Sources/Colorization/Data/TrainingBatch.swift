@@ -10,9 +10,11 @@ public struct TrainingBatch: Sendable {
     /// Per-pixel a and b bin indices (row-major over N, S, S).
     public let binsA: [Int]
     public let binsB: [Int]
+    /// [N, S, S, C]: simulated colour hints (`HintField`), for generators that take them.
+    public let hints: Tensor?
 
-    /// Stacks size×size×3 Lab/100 rasters.
-    public init(samples: [Raster], quantizer: ColorQuantizer) {
+    /// Stacks size×size×3 Lab/100 rasters, with the hint field of `hintPoints` (one list per sample).
+    public init(samples: [Raster], quantizer: ColorQuantizer, hintPoints: [[HintPoint]]? = nil) {
         precondition(!samples.isEmpty && samples.allSatisfy { $0.channels == 3 && $0.width == samples[0].width && $0.height == samples[0].height },
                      "a batch needs Lab rasters of one size")
         let (n, h, w) = (samples.count, samples[0].height, samples[0].width)
@@ -25,9 +27,11 @@ public struct TrainingBatch: Sendable {
             a[p] = quantizer.index(values[3 * p + 1])
             b[p] = quantizer.index(values[3 * p + 2])
         }
-        lightness = Tensor(shape: [n, h, w, 1], values: l)
+        let lightness = Tensor(shape: [n, h, w, 1], values: l)
+        self.lightness = lightness
         binsA = a
         binsB = b
+        hints = hintPoints.map { HintField.make(lightness: lightness, points: $0, bins: quantizer.bins) }
     }
 
     public var count: Int { lab.shape[0] }

@@ -26,18 +26,31 @@ public final class Colorizer: @unchecked Sendable {
     /// - Parameters:
     ///   - temperature: annealed-mean temperature (lower: more vivid, riskier); default the model's.
     ///   - networkSize: the side of the square whose area the network input matches; default the model's.
-    public func colorize(_ image: Image, temperature: Double? = nil, networkSize: Int? = nil) -> Image {
-        colorize(PixelImage(image), temperature: temperature, networkSize: networkSize).image
+    public func colorize(
+        _ image: Image, hints: [ColorHint] = [], temperature: Double? = nil, networkSize: Int? = nil
+    ) -> Image {
+        colorize(PixelImage(image), hints: hints, temperature: temperature, networkSize: networkSize).image
     }
 
-    /// Colorizes 8-bit pixels: RGB out (RGBA when the input has alpha).
-    public func colorize(_ pixels: PixelImage, temperature: Double? = nil, networkSize: Int? = nil) -> PixelImage {
-        colorize(batch: [pixels], temperature: temperature, networkSize: networkSize)[0]
+    /// Whether the model follows colour hints (`colorize(_:hints:)`).
+    public var acceptsHints: Bool { metadata.configuration.acceptsHints }
+
+    /// Colorizes 8-bit pixels: RGB out (RGBA when the input has alpha). `hints` (inside the image,
+    /// checked with `ColorHint.check`) need a model that `acceptsHints`.
+    public func colorize(
+        _ pixels: PixelImage, hints: [ColorHint] = [], temperature: Double? = nil, networkSize: Int? = nil
+    ) -> PixelImage {
+        colorize(batch: [pixels], hints: [hints], temperature: temperature, networkSize: networkSize)[0]
     }
 
     /// Colorizes several images, running those that share network dimensions through the
-    /// generator together (one batch), in order.
-    public func colorize(batch: [PixelImage], temperature: Double? = nil, networkSize: Int? = nil) -> [PixelImage] {
+    /// generator together (one batch), in order; `hints` is empty or one list per image.
+    public func colorize(
+        batch: [PixelImage], hints: [[ColorHint]] = [], temperature: Double? = nil, networkSize: Int? = nil
+    ) -> [PixelImage] {
+        precondition(hints.isEmpty || hints.count == batch.count, "one hint list per image")
+        let hinted = hints.contains { !$0.isEmpty }
+        precondition(!hinted || acceptsHints, "\(HintError.modelTakesNoHints("this model"))")
         let size = networkSize ?? metadata.configuration.size
         let dimensions = batch.map { Colorizer.networkDimensions(width: $0.width, height: $0.height, size: size) }
         var results = [PixelImage?](repeating: nil, count: batch.count)
@@ -47,9 +60,16 @@ public final class Colorizer: @unchecked Sendable {
             var input = [Float]()
             input.reserveCapacity(indices.count * w * h)
             for i in indices { input += batch[i].lightness(width: w, height: h).values.map { $0 * 0.01 } }
-            let ab = Colorizer.predictAB(
-                generator, Tensor(shape: [indices.count, h, w, 1], values: input), temperature: temperature
-            ).scalars
+            let lightness = Tensor(shape: [indices.count, h, w, 1], values: input)
+            let field = hinted
+                ? HintField.make(
+                    lightness: lightness,
+                    points: indices.map { i in
+                        hints[i].map {
+                            $0.point(width: batch[i].width, height: batch[i].height, networkWidth: w, networkHeight: h)
+                        }
+                    }, bins: metadata.configuration.bins) : nil
+            let ab = Colorizer.predictAB(generator, lightness, hints: field, temperature: temperature).scalars
             for (n, i) in indices.enumerated() {
                 let chroma = Raster(
                     width: w, height: h, channels: 2,
@@ -60,12 +80,13 @@ public final class Colorizer: @unchecked Sendable {
         return results.map { $0! }
     }
 
-    /// The generator's a/b estimate [N, H, W, 2] (Lab/100) for L/100 [N, H, W, 1], in inference mode.
+    /// The generator's a/b estimate [N, H, W, 2] (Lab/100) for L/100 [N, H, W, 1] (and a
+    /// `HintField`, for generators that take hints), in inference mode.
     public static func predictAB(
-        _ generator: any ColorizationNetwork, _ lightness: Tensor, temperature: Double? = nil
+        _ generator: any ColorizationNetwork, _ lightness: Tensor, hints: Tensor? = nil, temperature: Double? = nil
     ) -> Tensor {
         withoutGradients {
-            let output = generator(lightness, training: false)
+            let output = generator(lightness, hints: hints, training: false)
             return Tensor.concatenate(
                 [
                     generator.colorEstimate(output.logitsA, temperature: temperature),

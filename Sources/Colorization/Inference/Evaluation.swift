@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Tensor
 
 /// Measures colorizers on colour photos beside the grey baseline (the photo's own L, a = b = 0).
 ///
@@ -24,15 +25,20 @@ public struct Evaluation: Sendable {
         public var name: String
         public var colorizer: Colorizer
         public var temperature: Double?
-        public init(name: String, colorizer: Colorizer, temperature: Double? = nil) {
+        /// Colour hints taken from the original at this many random points (`sampledHints`).
+        public var hintCount: Int
+        public init(name: String, colorizer: Colorizer, temperature: Double? = nil, hintCount: Int = 0) {
             self.name = name
             self.colorizer = colorizer
             self.temperature = temperature
+            self.hintCount = hintCount
         }
 
-        /// Its colorization of an RGB raster (from the raster's lightness), as RGB.
-        public func colorize(_ original: Raster) -> Raster {
-            colorizer.colorize(Image(color: original), temperature: temperature).rgb
+        /// Its colorization of an RGB raster (from the raster's lightness), as RGB; with `hintCount`
+        /// hints drawn by `hintSeed` from the original.
+        public func colorize(_ original: Raster, hintSeed: UInt64 = 0) -> Raster {
+            let hints = hintCount > 0 ? Evaluation.sampledHints(original, count: hintCount, seed: hintSeed) : []
+            return colorizer.colorize(Image(color: original), hints: hints, temperature: temperature).rgb
         }
     }
 
@@ -100,6 +106,26 @@ public struct Evaluation: Sendable {
             height: max(1, Int((Double(image.height) * scale).rounded())))
     }
 
+    /// `count` hints as a user who knows the true colours would give: the first `count` of a
+    /// sequence of points drawn uniformly by `seed` (so smaller sets are part of larger ones), each
+    /// the mean true a, b of a patch of side 1–9 around it, as in training (`HintSimulation`).
+    public static func sampledHints(_ original: Raster, count: Int, seed: UInt64) -> [ColorHint] {
+        let lab = ColorSpace.lab(fromRGB: original)
+        var random = TensorRandom(seed: seed)
+        return (0..<count).map { _ in
+            let x = Int(random.next() % UInt64(original.width)), y = Int(random.next() % UInt64(original.height))
+            let point = HintSimulation.point(
+                lab: lab.values[...], width: lab.width, height: lab.height, x: x, y: y,
+                side: 1 + Int(random.next() % 9))
+            return ColorHint(x: Double(x) + 0.5, y: Double(y) + 0.5, a: point.a, b: point.b)
+        }
+    }
+
+    /// A seed that names a photo the same way in every run (FNV-1a of its path).
+    public static func hintSeed(path: String) -> UInt64 {
+        path.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+
     /// The grey baseline of an RGB raster: its own lightness, a = b = 0.
     public static func grey(_ original: Raster) -> Raster {
         var lab = ColorSpace.lab(fromRGB: original)
@@ -141,7 +167,7 @@ public struct Evaluation: Sendable {
     public func evaluate(_ image: Image, path: String) -> PhotoEvaluation {
         let original = scaled(image)
         let grey = Self.grey(original)
-        let colorized = candidates.map { $0.colorize(original) }
+        let colorized = candidates.map { $0.colorize(original, hintSeed: Self.hintSeed(path: path)) }
         let result = PhotoResult(
             path: path, candidates: colorized.map { scores($0, against: original) },
             grey: scores(grey, against: original), originalColourfulness: ColorMetrics.colourfulness(original))

@@ -18,11 +18,17 @@ public protocol ColorizationNetwork: ParameterGroup, Sendable {
     /// The layers in forward order, by name: freezing takes a prefix of this list.
     var layers: [(name: String, layer: any ParameterGroup)] { get }
     /// Runs the network on L scaled to 0…1, [N, H, W, 1] with H, W multiples of the architecture's
-    /// `sizeMultiple` (64 always works).
-    func callAsFunction(_ lightness: Tensor, training: Bool) -> GeneratorOutput
+    /// `sizeMultiple` (64 always works), and, when `configuration.acceptsHints`, on a `HintField`
+    /// (nil: no hints).
+    func callAsFunction(_ lightness: Tensor, hints: Tensor?, training: Bool) -> GeneratorOutput
 }
 
 extension ColorizationNetwork {
+    /// The automatic colorization: no hints.
+    public func callAsFunction(_ lightness: Tensor, training: Bool) -> GeneratorOutput {
+        self(lightness, hints: nil, training: training)
+    }
+
     /// Freezes the first `count` layers (in forward order) and unfreezes the rest.
     public func freeze(firstLayers count: Int) {
         for (index, entry) in layers.enumerated() {
@@ -38,7 +44,13 @@ extension ColorizationNetwork {
         return logits.softmaxExpectation(of: centers, temperature: t)
     }
 
-    func checkInput(_ lightness: Tensor) {
+    func checkInput(_ lightness: Tensor, hints: Tensor? = nil) {
+        if let hints {
+            precondition(configuration.acceptsHints, "this generator takes no hints")
+            precondition(
+                hints.shape == Array(lightness.shape.dropLast()) + [HintField.channels(bins: configuration.bins)],
+                "hints must be a HintField beside L \(lightness.shape), got \(hints.shape)")
+        }
         let multiple = configuration.architecture.sizeMultiple
         precondition(
             lightness.rank == 4 && lightness.shape[3] == 1 && lightness.shape[1] % multiple == 0

@@ -74,8 +74,8 @@ public final class Generator: ColorizationNetwork, @unchecked Sendable {
         layers.flatMap { entry in entry.layer.namedParameters.map { ("\(entry.name).\($0.name)", $0.parameter) } }
     }
 
-    public func callAsFunction(_ lightness: Tensor, training: Bool) -> GeneratorOutput {
-        checkInput(lightness)
+    public func callAsFunction(_ lightness: Tensor, hints: Tensor?, training: Bool) -> GeneratorOutput {
+        checkInput(lightness, hints: hints)
         let slope: Float = 0.1
         func up(_ x: Tensor) -> Tensor { x.upsampledNearest(2) }
         let e1 = enc1(inputNorm(lightness, training: training), leakyReLU: slope)

@@ -16,6 +16,8 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     public var includeTanhHeads: Bool
     /// Which generator family (files written before there was a choice hold the seed's).
     public var architecture: Architecture
+    /// Whether the generator takes colour hints (`HintField`) beside L; trained with simulated clicks.
+    public var acceptsHints: Bool
 
     /// The generator families: the seed's U-Net trained from scratch, or a U-Net decoder on an
     /// ImageNet-pretrained EfficientNet-Lite encoder.
@@ -29,21 +31,24 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
 
     public init(
         size: Int = 128, widthMultiplier: Double = 1, bins: Int = 16, temperature: Double = 0.38,
-        includeTanhHeads: Bool = false, architecture: Architecture = .seed
+        includeTanhHeads: Bool = false, architecture: Architecture = .seed, acceptsHints: Bool = false
     ) {
         precondition(
             size > 0 && size % architecture.sizeMultiple == 0,
             "size must be a positive multiple of \(architecture.sizeMultiple), got \(size)")
         precondition(widthMultiplier > 0 && bins >= 2 && temperature > 0, "bad model configuration")
+        precondition(!acceptsHints || architecture != .seed, "only the pretrained-encoder generators take hints")
         self.size = size
         self.widthMultiplier = widthMultiplier
         self.bins = bins
         self.temperature = temperature
         self.includeTanhHeads = includeTanhHeads
         self.architecture = architecture
+        self.acceptsHints = acceptsHints
     }
 
-    /// As the synthesized decoder, except that files from before `architecture` hold the seed's.
+    /// As the synthesized decoder, except that files from before `architecture` hold the seed's and
+    /// files from before `acceptsHints` take no hints.
     public init(from decoder: any Decoder) throws {
         let values = try decoder.container(keyedBy: CodingKeys.self)
         size = try values.decode(Int.self, forKey: .size)
@@ -52,6 +57,7 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         temperature = try values.decode(Double.self, forKey: .temperature)
         includeTanhHeads = try values.decode(Bool.self, forKey: .includeTanhHeads)
         architecture = try values.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .seed
+        acceptsHints = try values.decodeIfPresent(Bool.self, forKey: .acceptsHints) ?? false
     }
 
     /// A seed channel count scaled by the width multiplier (at least 1).

@@ -21,6 +21,14 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
     let dec1Norm: BatchNorm
     let dec1: Conv2D
     let headA, headB: Conv2D
+    /// With `acceptsHints` the hint field enters three times: through a zero-initialised stride-2
+    /// convolution added to the encoder's stem (so the whole encoder can carry a click to its
+    /// region), through a two-layer branch, zero-initialised at its end, added to the last decoder
+    /// features, and through 1×1 convolutions from its soft one-hot channels straight to the
+    /// heads' logits, initialised to add `hintLogitGain` × the spread colour's bin weights (so the
+    /// model follows clicks from the first step and training learns where to trust them).
+    let hintStem, hintSpread, hintOut, hintLogitsA, hintLogitsB: Conv2D?
+    static let hintLogitGain: Float = 2
 
     /// A new generator on `encoder` (built with `greyInput: true`, usually without its classifier),
     /// with a randomly initialised decoder.
@@ -41,6 +49,27 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
         dec1 = Conv2D(c(64) + 1, c(48), kernel: 3, using: &random)
         headA = Conv2D(c(48), configuration.bins, kernel: 3, using: &random)
         headB = Conv2D(c(48), configuration.bins, kernel: 3, using: &random)
+        if configuration.acceptsHints {
+            let bins = configuration.bins, fieldChannels = HintField.channels(bins: bins)
+            let stem = Conv2D(fieldChannels, encoder.stem.weight.value.shape[3], kernel: 3, stride: 2, using: &random)
+            let spread = Conv2D(fieldChannels, c(48), kernel: 3, using: &random)
+            let out = Conv2D(c(48), c(48), kernel: 1, using: &random)
+            for zeroed in [stem.weight, out.weight] { zeroed.assign(.zeros(zeroed.value.shape)) }
+            // Logit k of head h gains gain × (reach r's one-hot weight of bin k), for both reaches.
+            let logits = [0, 1].map { head in
+                var weight = [Float](repeating: 0, count: fieldChannels * bins)
+                for reach in 0..<2 {
+                    let first = HintField.binChannel(reach: reach, bins: bins) + head * bins
+                    for k in 0..<bins { weight[(first + k) * bins + k] = Self.hintLogitGain }
+                }
+                let layer = Conv2D(fieldChannels, bins, kernel: 1, using: &random)
+                layer.weight.assign(Tensor(shape: [1, 1, fieldChannels, bins], values: weight))
+                return layer
+            }
+            (hintStem, hintSpread, hintOut, hintLogitsA, hintLogitsB) = (stem, spread, out, logits[0], logits[1])
+        } else {
+            (hintStem, hintSpread, hintOut, hintLogitsA, hintLogitsB) = (nil, nil, nil, nil, nil)
+        }
     }
 
     /// The encoder's stem and blocks, then the decoder's layers.
@@ -50,7 +79,16 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
             + [
                 ("top", top), ("dec16", dec16), ("dec8_norm", dec8Norm), ("dec8", dec8), ("dec4", dec4),
                 ("dec2", dec2), ("dec1_norm", dec1Norm), ("dec1", dec1), ("head_a", headA), ("head_b", headB),
-            ]
+            ] + hintLayers
+    }
+
+    /// The hint branches (last, so freezing a prefix of `layers` never freezes them).
+    var hintLayers: [(name: String, layer: any ParameterGroup)] {
+        guard let hintStem, let hintSpread, let hintOut, let hintLogitsA, let hintLogitsB else { return [] }
+        return [
+            ("hint_stem", hintStem), ("hint_spread", hintSpread), ("hint_out", hintOut),
+            ("hint_logits_a", hintLogitsA), ("hint_logits_b", hintLogitsB),
+        ]
     }
 
     /// The number of `layers` that belong to the encoder: `freeze(firstLayers:)` with it trains the decoder alone.
@@ -63,18 +101,30 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
             }
     }
 
-    public func callAsFunction(_ lightness: Tensor, training: Bool) -> GeneratorOutput {
-        checkInput(lightness)
+    public func callAsFunction(_ lightness: Tensor, hints: Tensor?, training: Bool) -> GeneratorOutput {
+        checkInput(lightness, hints: hints)
         let slope: Float = 0.1
         func up(_ x: Tensor) -> Tensor { x.upsampledNearest(2) }
+        // Without hints the branches see a zero field (their biases are trained for that case).
+        let field =
+            hintStem == nil
+            ? nil
+            : hints ?? .zeros(Array(lightness.shape.dropLast()) + [HintField.channels(bins: configuration.bins)])
         // L (0…1) as the 0–255 grey the encoder was trained on, then its own normalisation.
-        let f = encoder.features(EfficientNetLite.normalized(lightness * 255), training: training)
+        let f = encoder.features(
+            EfficientNetLite.normalized(lightness * 255), addingToStem: field.flatMap { hintStem?($0) },
+            training: training)
         let d32 = top(f[4], leakyReLU: slope)
         let d16 = dec16(Tensor.concatenate([up(d32), f[3]], axis: 3), leakyReLU: slope)
         let d8 = dec8(dec8Norm(Tensor.concatenate([up(d16), f[2]], axis: 3), training: training), leakyReLU: slope)
         let d4 = dec4(Tensor.concatenate([up(d8), f[1]], axis: 3), leakyReLU: slope)
         let d2 = dec2(Tensor.concatenate([up(d4), f[0]], axis: 3), leakyReLU: slope)
-        let d1 = dec1(dec1Norm(Tensor.concatenate([up(d2), lightness], axis: 3), training: training), leakyReLU: slope)
-        return GeneratorOutput(logitsA: headA(d1), logitsB: headB(d1), tanhA: nil, tanhB: nil)
+        var d1 = dec1(dec1Norm(Tensor.concatenate([up(d2), lightness], axis: 3), training: training), leakyReLU: slope)
+        guard let field, let hintSpread, let hintOut, let hintLogitsA, let hintLogitsB else {
+            return GeneratorOutput(logitsA: headA(d1), logitsB: headB(d1), tanhA: nil, tanhB: nil)
+        }
+        d1 = d1 + hintOut(hintSpread(field, leakyReLU: slope))
+        return GeneratorOutput(
+            logitsA: headA(d1) + hintLogitsA(field), logitsB: headB(d1) + hintLogitsB(field), tanhA: nil, tanhB: nil)
     }
 }

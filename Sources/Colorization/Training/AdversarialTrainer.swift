@@ -82,6 +82,7 @@ public final class AdversarialTrainer {
         let configuration = metadata.configuration
         let critic = Critic(configuration, seed: options.seed)
         let generatorAdam = Adam(learningRate: options.generatorLearningRate)
+        generatorAdam.learningRateScales = [(HintField.parameterPrefix, HintField.learningRateScale)]
         let criticAdam = Adam(learningRate: options.criticLearningRate)
         var schedule = CriticSchedule()
         var outer = 0, generatorSteps = 0, criticSteps = 0
@@ -124,7 +125,8 @@ public final class AdversarialTrainer {
 
         let loader = BatchLoader(
             photos: photos, size: configuration.size, batchSize: options.batchSize, seed: options.seed,
-            startBatch: criticSteps + generatorSteps, workers: options.workers)
+            startBatch: criticSteps + generatorSteps, workers: options.workers,
+            hintSimulation: configuration.acceptsHints ? HintSimulation() : nil)
         defer { loader.stop() }
         guard let preview = loader.makeBatch(Int(Int32.max)) else {
             throw Pretrainer.Failure.noUsablePhotos(options.data)
@@ -172,7 +174,7 @@ public final class AdversarialTrainer {
                 guard let batch = loader.next() else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
                 let epsilon = Tensor.uniform([batch.count, 1, 1, 1], using: &random)
                 let objective = TrainingSteps.critic(
-                    critic, generator: generator, lab: batch.lab, lightness: batch.lightness, epsilon: epsilon,
+                    critic, generator: generator, lab: batch.lab, lightness: batch.lightness, hints: batch.hints, epsilon: epsilon,
                     lambda: options.lambda, optimizer: criticAdam)
                 criticSteps += 1
                 guard objective.wasserstein.isFinite, objective.penalty.isFinite else {
@@ -195,7 +197,7 @@ public final class AdversarialTrainer {
                 let targetsB = RebalancedCrossEntropy.targets(
                     bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
                 let loss = TrainingSteps.generator(
-                    generator, critic: critic, lightness: batch.lightness, targetsA: targetsA,
+                    generator, critic: critic, lightness: batch.lightness, hints: batch.hints, targetsA: targetsA,
                     targetsB: targetsB, anchorWeight: options.anchorWeight, optimizer: generatorAdam)
                 generatorSteps += 1
                 guard loss.isFinite else {

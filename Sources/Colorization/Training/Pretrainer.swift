@@ -127,7 +127,8 @@ public final class Pretrainer {
 
         let loader = BatchLoader(
             photos: photos, size: configuration.size, batchSize: options.batchSize, seed: options.seed,
-            startBatch: startStep, workers: options.workers)
+            startBatch: startStep, workers: options.workers,
+            hintSimulation: configuration.acceptsHints ? HintSimulation() : nil)
         defer { loader.stop() }
         guard let preview = loader.makeBatch(Int(Int32.max)) else { throw Failure.noUsablePhotos(options.data) }
         let monitor = TrainingMonitor(
@@ -152,7 +153,9 @@ public final class Pretrainer {
                 to: (samplesDirectory as NSString).appendingPathComponent(String(format: "step-%06d.png", step)))
         }
 
-        adam.learningRateScales = [("encoder.", options.encoderLearningRateScale)]
+        adam.learningRateScales = [
+            ("encoder.", options.encoderLearningRateScale), (HintField.parameterPrefix, HintField.learningRateScale),
+        ]
         var step = startStep
         var frozenLayers: Int?
         var window = (lossA: 0.0, lossB: 0.0, images: 0, seconds: 0.0, wait: loader.waitSeconds)
@@ -173,7 +176,7 @@ public final class Pretrainer {
             let targetsB = RebalancedCrossEntropy.targets(
                 bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
             let losses = TrainingSteps.pretrain(
-                generator, lightness: batch.lightness, targetsA: targetsA, targetsB: targetsB,
+                generator, lightness: batch.lightness, hints: batch.hints, targetsA: targetsA, targetsB: targetsB,
                 optimizer: adam)
             step += 1
             guard losses.a.isFinite, losses.b.isFinite else {

@@ -8,12 +8,13 @@ public enum TrainingSteps {
     /// (batch statistics). Returns the two heads' losses.
     @discardableResult
     public static func pretrain(
-        _ generator: any ColorizationNetwork, lightness: Tensor, targetsA: Tensor, targetsB: Tensor,
-        optimizer: Adam
+        _ generator: any ColorizationNetwork, lightness: Tensor, hints: Tensor? = nil, targetsA: Tensor,
+        targetsB: Tensor, optimizer: Adam
     ) -> (a: Float, b: Float) {
         var lossA = Tensor(0), lossB = Tensor(0)
         let (_, grads) = valueAndGradients(of: generator) {
-            (lossA, lossB) = pretrainingLosses(generator, lightness: lightness, targetsA: targetsA, targetsB: targetsB)
+            (lossA, lossB) = pretrainingLosses(
+                generator, lightness: lightness, hints: hints, targetsA: targetsA, targetsB: targetsB)
             return lossA + lossB
         }
         optimizer.update(generator, gradients: grads)
@@ -23,10 +24,10 @@ public enum TrainingSteps {
     /// The pre-training objective's two terms: each head's rebalanced cross-entropy, the generator
     /// in training mode.
     public static func pretrainingLosses(
-        _ generator: any ColorizationNetwork, lightness: Tensor, targetsA: Tensor,
+        _ generator: any ColorizationNetwork, lightness: Tensor, hints: Tensor? = nil, targetsA: Tensor,
         targetsB: Tensor
     ) -> (a: Tensor, b: Tensor) {
-        let output = generator(lightness, training: true)
+        let output = generator(lightness, hints: hints, training: true)
         return (
             RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA),
             RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB)
@@ -34,14 +35,15 @@ public enum TrainingSteps {
     }
 
     /// Critic: real Lab crops against the generator's colours on their L (`lightness`, channel 0
-    /// of `lab`; the generator runs without a tape, so it is fixed), WGAN-GP loss with the exact
-    /// penalty at interpolates mixed by `epsilon` [N, 1, 1, 1].
+    /// of `lab`, and `hints` if any; the generator runs without a tape, so it is fixed), WGAN-GP
+    /// loss with the exact penalty at interpolates mixed by `epsilon` [N, 1, 1, 1].
     @discardableResult
     public static func critic(
-        _ critic: Critic, generator: any ColorizationNetwork, lab: Tensor, lightness: Tensor, epsilon: Tensor,
-        lambda: Float, optimizer: Adam
+        _ critic: Critic, generator: any ColorizationNetwork, lab: Tensor, lightness: Tensor, hints: Tensor? = nil,
+        epsilon: Tensor, lambda: Float, optimizer: Adam
     ) -> GradientPenalty.CriticObjective {
-        let fake = Tensor.concatenate([lightness, Colorizer.predictAB(generator, lightness)], axis: 3)
+        let fake = Tensor.concatenate(
+            [lightness, Colorizer.predictAB(generator, lightness, hints: hints)], axis: 3)
         var objective: GradientPenalty.CriticObjective?
         let (_, grads) = valueAndGradients(of: critic) {
             let result = GradientPenalty.criticObjective(
@@ -59,11 +61,11 @@ public enum TrainingSteps {
     /// they stay anchored to the pre-trained distribution. BatchNorm uses its running statistics.
     @discardableResult
     public static func generator(
-        _ generator: any ColorizationNetwork, critic: Critic, lightness: Tensor, targetsA: Tensor, targetsB: Tensor,
-        anchorWeight: Float, optimizer: Adam
+        _ generator: any ColorizationNetwork, critic: Critic, lightness: Tensor, hints: Tensor? = nil,
+        targetsA: Tensor, targetsB: Tensor, anchorWeight: Float, optimizer: Adam
     ) -> Float {
         let (loss, grads) = valueAndGradients(of: generator) {
-            let output = generator(lightness, training: false)
+            let output = generator(lightness, hints: hints, training: false)
             let ab = Tensor.concatenate(
                 [generator.colorEstimate(output.logitsA), generator.colorEstimate(output.logitsB)], axis: 3)
             let adversarial = -critic(Tensor.concatenate([lightness, ab], axis: 3)).mean()

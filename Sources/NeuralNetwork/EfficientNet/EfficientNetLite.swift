@@ -180,9 +180,11 @@ public final class EfficientNetLite: ParameterGroup, @unchecked Sendable {
     public var featureChannels: [Int] { featureBlocks.map { blocks[$0].outChannels } }
 
     /// The output of the last block at each resolution: strides 2, 4, 8, 16 and 32 (the skip
-    /// connections of a U-Net decoder), for input sides that are multiples of 32.
-    public func features(_ x: Tensor, training: Bool = false) -> [Tensor] {
+    /// connections of a U-Net decoder), for input sides that are multiples of 32. `addingToStem`
+    /// (the stem's output shape) enters beside the input: a side input such as colour hints.
+    public func features(_ x: Tensor, addingToStem extra: Tensor? = nil, training: Bool = false) -> [Tensor] {
         var y = stem(x, training: training)
+        if let extra { y = y + extra }
         var features: [Tensor] = []
         let kept = Set(featureBlocks)
         for (index, block) in blocks.enumerated() {

@@ -1,0 +1,103 @@
+import Foundation
+import Tensor
+
+/// A colour point at network resolution: the centre pixel (x, y) of a `side`×`side` patch whose
+/// colour is (a, b) in Lab/100 (the network's units).
+public struct HintPoint: Sendable, Equatable {
+    public var x: Int
+    public var y: Int
+    public var side: Int
+    public var a: Float
+    public var b: Float
+
+    public init(x: Int, y: Int, side: Int, a: Float, b: Float) {
+        (self.x, self.y, self.side, self.a, self.b) = (x, y, side, a, b)
+    }
+}
+
+/// The hint input of a hint-taking generator, [N, H, W, `channels(bins:)`] beside L: Zhang et al.
+/// 2017 gave the network the sparse points alone and let ImageNet teach it to spread them; with a
+/// few hundred photos we also hand it each point spread over the pixels of similar lightness near
+/// it (a joint-bilateral splat), at two reaches, so what it must learn is when to trust them.
+///
+/// For each reach r (σ_s = `reaches[r]` × √(H·W), σ_L = `lightnessSigma`) and pixel p:
+///   w_i(p) = exp(−|p − p_i|² / 2σ_s² − (L(p) − L_i)² / 2σ_L²),  L_i the patch's mean L,
+///   c(p) = max_i w_i(p),   ab(p) = Σ_i w_i ab_i / Σ_i w_i;
+/// channels 3r…3r+2 hold c·a, c·b and c, channel 6 is 1 inside the hinted patches; then, per
+/// reach, c × the spread a and b as soft one-hot vectors over the quantiser's bins (linear between
+/// the two nearest centres), which a 1×1 convolution can add to the heads' logits directly. No
+/// points: all zeros, so the hint branches start out leaving the automatic colorization as it was.
+public enum HintField {
+    /// The number of channels for a model with `bins` levels per colour channel.
+    public static func channels(bins: Int) -> Int { 7 + 4 * bins }
+    /// The first channel of reach r's soft one-hot a (b follows `bins` later).
+    static func binChannel(reach: Int, bins: Int) -> Int { 7 + 2 * bins * reach }
+    /// The hint branches' parameter-name prefix and learning-rate factor: they start at zero, and
+    /// Adam moves a weight by about the rate per step, so at the decoder's 1e-4 they would need
+    /// tens of thousands of steps to reach the few units a followed click takes.
+    public static let parameterPrefix = "hint_"
+    public static let learningRateScale: Float = 20
+    static let reaches: [Float] = [0.04, 0.2]
+    static let lightnessSigma: Float = 0.08
+
+    /// The field for `points[n]` on lightness [N, H, W, 1] (L/100), for a model with `bins` levels.
+    public static func make(lightness: Tensor, points: [[HintPoint]], bins: Int) -> Tensor {
+        let (n, h, w) = (lightness.shape[0], lightness.shape[1], lightness.shape[2])
+        let channels = channels(bins: bins)
+        let quantizer = ColorQuantizer(bins: bins)
+        precondition(points.count == n, "one hint list per image: \(points.count) for \(n)")
+        let l = lightness.scalars
+        var field = [Float](repeating: 0, count: n * h * w * channels)
+        for image in 0..<n where !points[image].isEmpty {
+            let base = image * h * w
+            let hints = points[image].map { point -> (x: Float, y: Float, l: Float, a: Float, b: Float) in
+                let (x0, x1, y0, y1) = patch(point, width: w, height: h)
+                var sum: Float = 0
+                for y in y0..<y1 { for x in x0..<x1 { sum += l[base + y * w + x] } }
+                for y in y0..<y1 {
+                    for x in x0..<x1 { field[(base + y * w + x) * channels + 6] = 1 }
+                }
+                return (Float(point.x), Float(point.y), sum / Float((x1 - x0) * (y1 - y0)), point.a, point.b)
+            }
+            let lightnessScale = -1 / (2 * lightnessSigma * lightnessSigma)
+            for (r, reach) in reaches.enumerated() {
+                let sigma = reach * Float(h * w).squareRoot()
+                let spatialScale = -1 / (2 * sigma * sigma)
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let p = base + y * w + x
+                        var (total, top, a, b): (Float, Float, Float, Float) = (0, 0, 0, 0)
+                        for hint in hints {
+                            let dx = Float(x) - hint.x, dy = Float(y) - hint.y, dl = l[p] - hint.l
+                            let weight = exp((dx * dx + dy * dy) * spatialScale + dl * dl * lightnessScale)
+                            total += weight
+                            top = max(top, weight)
+                            a += weight * hint.a
+                            b += weight * hint.b
+                        }
+                        guard total > 1e-12 else { continue }
+                        field[p * channels + 3 * r] = top * a / total
+                        field[p * channels + 3 * r + 1] = top * b / total
+                        field[p * channels + 3 * r + 2] = top
+                        let first = p * channels + binChannel(reach: r, bins: bins)
+                        for (offset, value) in [(0, a / total), (bins, b / total)] {
+                            let position = min(max((value + 1) / quantizer.delta, 0), Float(bins - 1))
+                            let low = min(Int(position), bins - 2), fraction = position - Float(low)
+                            field[first + offset + low] = top * (1 - fraction)
+                            field[first + offset + low + 1] = top * fraction
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, h, w, channels], values: field)
+    }
+
+    /// The pixel ranges of a point's patch, clipped to the image.
+    static func patch(_ point: HintPoint, width: Int, height: Int) -> (Int, Int, Int, Int) {
+        let half = (max(point.side, 1) - 1) / 2
+        let x0 = min(max(point.x - half, 0), width - 1), y0 = min(max(point.y - half, 0), height - 1)
+        return (x0, min(width, max(x0 + 1, point.x - half + max(point.side, 1))),
+                y0, min(height, max(y0 + 1, point.y - half + max(point.side, 1))))
+    }
+}
