@@ -91,19 +91,20 @@ import Testing
         ).scalars
         let channels = HintField.channels(bins: 16)
         func value(_ x: Int, _ y: Int, _ c: Int) -> Float { field[(y * w + x) * channels + c] }
-        #expect(value(10, 16, 6) == 1 && value(9, 15, 6) == 1 && value(12, 16, 6) == 0)
-        for reach in 0..<2 {
+        let mask = HintField.maskChannel
+        #expect(value(10, 16, mask) == 1 && value(9, 15, mask) == 1 && value(12, 16, mask) == 0)
+        for reach in HintField.reaches.indices {
             #expect(abs(value(10, 16, 3 * reach + 2) - 1) < 1e-5)
             #expect(abs(value(10, 16, 3 * reach) - 0.5) < 1e-4 && abs(value(10, 16, 3 * reach + 1) + 0.25) < 1e-4)
             // Same distance (6 px), same side of the edge against across it.
             #expect(value(4, 16, 3 * reach + 2) > 10 * value(16, 16, 3 * reach + 2))
         }
-        // The wide reach carries further than the narrow one.
-        #expect(value(2, 4, 5) > value(2, 4, 2))
+        // Each reach carries further than the one before.
+        #expect(value(2, 4, 5) > value(2, 4, 2) && value(2, 4, 8) > value(2, 4, 5))
         // Soft one-hot at the point: a = 0.5 lies between bins 11 (0.4667) and 12 (0.6) of 16, b =
         // −0.25 between bins 5 (−0.3333) and 6 (−0.2); the weights interpolate linearly.
-        for reach in 0..<2 {
-            let a = 7 + 32 * reach, b = a + 16
+        for reach in HintField.reaches.indices {
+            let a = HintField.binChannel(reach: reach, bins: 16), b = a + 16
             #expect(abs(value(10, 16, a + 11) - 0.75) < 1e-3 && abs(value(10, 16, a + 12) - 0.25) < 1e-3)
             #expect(abs(value(10, 16, b + 5) - 0.375) < 1e-3 && abs(value(10, 16, b + 6) - 0.625) < 1e-3)
             #expect(abs((0..<32).map { value(10, 16, a + $0) }.reduce(0, +) - 2) < 1e-4)

@@ -18,27 +18,28 @@ public struct HintPoint: Sendable, Equatable {
 /// The hint input of a hint-taking generator, [N, H, W, `channels(bins:)`] beside L: Zhang et al.
 /// 2017 gave the network the sparse points alone and let ImageNet teach it to spread them; with a
 /// few hundred photos we also hand it each point spread over the pixels of similar lightness near
-/// it (a joint-bilateral splat), at two reaches, so what it must learn is when to trust them.
+/// it (a joint-bilateral splat), at three reaches — the click's surroundings, its region, and
+/// whatever in the photo has its lightness — so what it must learn is when to trust them.
 ///
-/// For each reach r (σ_s = `reaches[r]` × √(H·W), σ_L = `lightnessSigma`) and pixel p:
+/// For each reach r (σ_s = `reaches[r].spatial` × √(H·W), σ_L = `reaches[r].lightness`), pixel p:
 ///   w_i(p) = exp(−|p − p_i|² / 2σ_s² − (L(p) − L_i)² / 2σ_L²),  L_i the patch's mean L,
 ///   c(p) = max_i w_i(p),   ab(p) = Σ_i w_i ab_i / Σ_i w_i;
-/// channels 3r…3r+2 hold c·a, c·b and c, channel 6 is 1 inside the hinted patches; then, per
+/// channels 3r…3r+2 hold c·a, c·b and c, channel `maskChannel` is 1 inside the hinted patches; then, per
 /// reach, c × the spread a and b as soft one-hot vectors over the quantiser's bins (linear between
 /// the two nearest centres), which a 1×1 convolution can add to the heads' logits directly. No
 /// points: all zeros, so the hint branches start out leaving the automatic colorization as it was.
 public enum HintField {
     /// The number of channels for a model with `bins` levels per colour channel.
-    public static func channels(bins: Int) -> Int { 7 + 4 * bins }
+    public static func channels(bins: Int) -> Int { maskChannel + 1 + 2 * bins * reaches.count }
     /// The first channel of reach r's soft one-hot a (b follows `bins` later).
-    static func binChannel(reach: Int, bins: Int) -> Int { 7 + 2 * bins * reach }
+    static func binChannel(reach: Int, bins: Int) -> Int { maskChannel + 1 + 2 * bins * reach }
+    static var maskChannel: Int { 3 * reaches.count }
     /// The hint branches' parameter-name prefix and learning-rate factor: they start at zero, and
     /// Adam moves a weight by about the rate per step, so at the decoder's 1e-4 they would need
     /// tens of thousands of steps to reach the few units a followed click takes.
     public static let parameterPrefix = "hint_"
     public static let learningRateScale: Float = 20
-    static let reaches: [Float] = [0.04, 0.2]
-    static let lightnessSigma: Float = 0.08
+    static let reaches: [(spatial: Float, lightness: Float)] = [(0.04, 0.08), (0.2, 0.08), (0.6, 0.04)]
 
     /// The field for `points[n]` on lightness [N, H, W, 1] (L/100), for a model with `bins` levels.
     public static func make(lightness: Tensor, points: [[HintPoint]], bins: Int) -> Tensor {
@@ -55,13 +56,13 @@ public enum HintField {
                 var sum: Float = 0
                 for y in y0..<y1 { for x in x0..<x1 { sum += l[base + y * w + x] } }
                 for y in y0..<y1 {
-                    for x in x0..<x1 { field[(base + y * w + x) * channels + 6] = 1 }
+                    for x in x0..<x1 { field[(base + y * w + x) * channels + maskChannel] = 1 }
                 }
                 return (Float(point.x), Float(point.y), sum / Float((x1 - x0) * (y1 - y0)), point.a, point.b)
             }
-            let lightnessScale = -1 / (2 * lightnessSigma * lightnessSigma)
             for (r, reach) in reaches.enumerated() {
-                let sigma = reach * Float(h * w).squareRoot()
+                let lightnessScale = -1 / (2 * reach.lightness * reach.lightness)
+                let sigma = reach.spatial * Float(h * w).squareRoot()
                 let spatialScale = -1 / (2 * sigma * sigma)
                 for y in 0..<h {
                     for x in 0..<w {

@@ -58,7 +58,7 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
             // Logit k of head h gains gain × (reach r's one-hot weight of bin k), for both reaches.
             let logits = [0, 1].map { head in
                 var weight = [Float](repeating: 0, count: fieldChannels * bins)
-                for reach in 0..<2 {
+                for reach in HintField.reaches.indices {
                     let first = HintField.binChannel(reach: reach, bins: bins) + head * bins
                     for k in 0..<bins { weight[(first + k) * bins + k] = Self.hintLogitGain }
                 }
