@@ -12,13 +12,22 @@ public final class TrainingMonitor: @unchecked Sendable {
     private var signalSource: DispatchSourceSignal?
     private let lock = NSLock()
     private var interrupted = false
+    private let silent: Bool
 
     /// - Parameters:
-    ///   - logPath: JSON-lines file, appended to (so a resumed run continues the same log).
-    public init(logPath: String, firstStep: Int, lastStep: Int) {
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
-        log = FileHandle(forWritingAtPath: logPath)
-        _ = try? log?.seekToEnd()
+    ///   - logPath: JSON-lines file, appended to (so a resumed run continues the same log); nil for a
+    ///     silent monitor (the ranks of a data-parallel run other than rank 0) that only notes Ctrl-C.
+    public init(logPath: String?, firstStep: Int, lastStep: Int) {
+        if let logPath {
+            if !FileManager.default.fileExists(atPath: logPath) {
+                _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+            }
+            log = FileHandle(forWritingAtPath: logPath)
+            _ = try? log?.seekToEnd()
+        } else {
+            log = nil
+        }
+        silent = logPath == nil
         self.firstStep = firstStep
         self.lastStep = lastStep
         signal(SIGINT, SIG_IGN)
@@ -48,6 +57,7 @@ public final class TrainingMonitor: @unchecked Sendable {
 
     /// Shows progress for `step` (1-based count of steps done) with a summary text.
     public func show(step: Int, _ summary: String, final: Bool = false) {
+        guard !silent else { return }
         let done = step - firstStep
         let elapsed = Date().timeIntervalSince(started)
         let remaining = done > 0 ? elapsed / Double(done) * Double(lastStep - step) : 0
@@ -62,6 +72,7 @@ public final class TrainingMonitor: @unchecked Sendable {
 
     /// A message on its own line (keeps the progress line intact on a terminal).
     public func note(_ message: String) {
+        guard !silent else { return }
         print((interactive ? "\r\u{1B}[K" : "") + message)
         fflush(nil)
     }
