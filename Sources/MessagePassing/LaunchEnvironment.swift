@@ -9,8 +9,9 @@ public struct LaunchEnvironment: Sendable, Equatable {
 
     /// Whether an MPI launcher started this process.
     public let isMPILaunch: Bool
-    /// This process's rank and the number of ranks, from the launcher (MPI first, then `srun`'s
-    /// SLURM_PROCID / SLURM_NTASKS); 0 and 1 for a plain run.
+    /// This process's rank and the number of ranks, from the MPI launcher (SLURM_PROCID / SLURM_NTASKS
+    /// when `srun --mpi=pmix` gives only PMIX_RANK); 0 and 1 without an MPI launcher, also inside a
+    /// SLURM batch script, whose SLURM_NTASKS counts tasks that script does not run.
     public let rank: Int
     public let size: Int
     /// Ranks on this machine (OMPI_COMM_WORLD_LOCAL_SIZE, MPI_LOCALNRANKS, SLURM_NTASKS_PER_NODE), 1 if unknown.
@@ -21,7 +22,7 @@ public struct LaunchEnvironment: Sendable, Equatable {
         isMPILaunch = Self.mpiVariables.contains { environment[$0] != nil }
         let rank = number(["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"]) ?? 0
         let size = number(["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"]) ?? 1
-        (self.rank, self.size) = size >= 1 && (0..<size).contains(rank) ? (rank, size) : (0, 1)
+        (self.rank, self.size) = isMPILaunch && size >= 1 && (0..<size).contains(rank) ? (rank, size) : (0, 1)
         localSize = max(1, number(["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"]) ?? 1)
     }
 }

@@ -255,6 +255,11 @@ public final class AdversarialTrainer {
             if outer % options.checkpointEvery == 0 { try save() }
         }
         try save()
+        if parallel.size > 1 {
+            let hash = try parallel.verifyIdenticalParameters(generator)
+            try parallel.verifyIdenticalParameters(critic)
+            monitor.note("parameters bit-identical on all \(parallel.size) ranks (FNV-1a \(String(hash, radix: 16)))")
+        }
         monitor.note(
             "saved \(generatorPath) at outer loop \(outer)\(stopping ? " (interrupted)" : "")"
         )

@@ -126,6 +126,26 @@ public final class DataParallel: @unchecked Sendable {
         }
     }
 
+    /// Checks that every rank holds bit-identical parameters of `group` (each rank's FNV-1a hash of
+    /// their bits against rank 0's). Returns rank 0's hash; throws when any rank differs.
+    @discardableResult
+    public func verifyIdenticalParameters(_ group: some ParameterGroup) throws(DataParallelError) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for (_, parameter) in group.namedParameters {
+            parameter.value.withUnsafeBufferPointer { values in
+                for value in values {
+                    hash = (hash ^ UInt64(value.bitPattern)) &* 0x0000_0100_0000_01B3
+                }
+            }
+        }
+        guard size > 1 else { return hash }
+        let halves = [Double(hash >> 32), Double(hash & 0xFFFF_FFFF)]
+        let root = rootsDecision(halves)
+        let differing = sum([root == halves ? 0 : 1])[0]
+        guard differing == 0 else { throw .parametersDiffer(ranks: Int(differing), of: size) }
+        return hash
+    }
+
     /// A rank's failure as the job's: with several ranks it aborts them all (printing `error`), so that
     /// none waits for ever in a collective; alone it rethrows.
     public func failJob(_ error: any Error) throws -> Never {
@@ -138,4 +158,16 @@ public final class DataParallel: @unchecked Sendable {
 struct ReplicaSum: CrossReplicaSum {
     let communicator: any Communicator
     func sumAcrossReplicas(_ values: UnsafeMutableBufferPointer<Float>) { communicator.allreduceSum(values) }
+}
+
+/// A data-parallel run whose ranks disagree.
+public enum DataParallelError: Error, CustomStringConvertible {
+    case parametersDiffer(ranks: Int, of: Int)
+
+    public var description: String {
+        switch self {
+        case let .parametersDiffer(ranks, size):
+            "the model differs between ranks: \(ranks) of \(size) ranks do not match rank 0 (a bug: please report it)"
+        }
+    }
 }

@@ -225,6 +225,10 @@ public final class Pretrainer {
             if step % options.checkpointEvery == 0 { try save(step) }
         }
         try save(step)
+        if parallel.size > 1 {
+            let hash = try parallel.verifyIdenticalParameters(generator)
+            monitor.note("parameters bit-identical on all \(parallel.size) ranks (FNV-1a \(String(hash, radix: 16)))")
+        }
         monitor.note("saved \(checkpointPath) at step \(step)\(stopping ? " (interrupted)" : "")")
         return step
     }
