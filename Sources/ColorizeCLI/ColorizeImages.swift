@@ -2,6 +2,7 @@ import ArgumentParser
 import Colorization
 import Foundation
 import Imaging
+import MessagePassing
 
 /// The main job: colorize image files and folders at their own resolution, from one photo to tens of
 /// thousands (decoding, the network and encoding overlap; memory stays flat; a stopped run resumes).
@@ -139,7 +140,10 @@ struct ColorizeImages: ParsableCommand {
         if let shard, let mine {
             TerminalText.print("shard \(shard): \(mine.count) of \(Set(files.map(\.path)).count) inputs")
         }
-        let log = RunLog(display: ProgressDisplay(total: jobs.count), report: try openReport(inputs: files))
+        // Under mpirun every rank's output shares one stream: plain lines, not a redrawn status line.
+        let display = ProgressDisplay(
+            total: jobs.count, onTerminal: isatty(STDOUT_FILENO) != 0 && !LaunchEnvironment().isMPILaunch)
+        let log = RunLog(display: display, report: try openReport(inputs: files))
         for failure in scanFailures { log.record(failure) }
         for refusal in plan.refusals where ours(refusal.input) {
             log.record(.failed(refusal.input, output: refusal.output, refusal.message))

@@ -1,11 +1,14 @@
 import Foundation
+import MessagePassing
 
 /// What a long training run shows and keeps: a one-line progress display with ETA (redrawn in place
 /// on a terminal, plain lines otherwise), a JSON-lines log, and a Ctrl-C flag that lets the loop
 /// save a checkpoint before exiting.
 public final class TrainingMonitor: @unchecked Sendable {
     private let log: FileHandle?
-    private let interactive = isatty(STDOUT_FILENO) == 1
+    /// Redraws in place on a terminal; plain lines otherwise, and always under an MPI launcher, which
+    /// gives every rank a pseudo-terminal even when the job's output goes to a file.
+    private let interactive = isatty(STDOUT_FILENO) == 1 && !LaunchEnvironment().isMPILaunch
     private let started = Date()
     private let firstStep: Int
     private let lastStep: Int
