@@ -21,6 +21,8 @@ public final class DataParallel: @unchecked Sendable {
     /// Floats per all-reduce of the gradients (16 MiB): large enough to run at the network's bandwidth,
     /// small enough not to double the memory of a large model's gradients.
     public let bucketSize: Int
+    /// Gradient floats (and buckets) the last `averageGradients` summed across the ranks.
+    public private(set) var lastReduction = (floats: 0, buckets: 0)
 
     public init(_ communicator: any Communicator, synchronizesBatchNorm: Bool = false, bucketSize: Int = 1 << 22) {
         self.communicator = communicator
@@ -63,11 +65,12 @@ public final class DataParallel: @unchecked Sendable {
         let scale = 1 / Float(size)
         var bucket: [Float] = []
         var members: [String] = []
-        var total = 0
+        var total = 0, buckets = 0
         func flush() {
             guard !bucket.isEmpty else { return }
             bucket.withUnsafeMutableBufferPointer { communicator.allreduceSum($0) }
             total += bucket.count
+            buckets += 1
             var offset = 0
             for name in members {
                 guard let shape = gradients[name]?.shape else { continue }
@@ -85,6 +88,7 @@ public final class DataParallel: @unchecked Sendable {
             members.append(name)
         }
         flush()
+        lastReduction = (total, buckets)
         return total
     }
 

@@ -181,11 +181,13 @@ public final class Pretrainer {
         }
         var stopping = false
         while step < options.steps && !stopping {
+            var frozenChanged = false
             let started = Date()
             adam.learningRate = learningRate(atStep: step)
             guard let batch = loader.next() else { throw Failure.noUsablePhotos(options.data) }
             if let pretrained = generator as? PretrainedGenerator {
                 let frozen = frozenEncoderLayers(atStep: step, of: pretrained.encoderLayerCount)
+                frozenChanged = frozenLayers != nil && frozen != frozenLayers && parallel.size > 1
                 if frozen != frozenLayers { pretrained.freeze(firstLayers: frozen) }
                 frozenLayers = frozen
             }
@@ -197,6 +199,13 @@ public final class Pretrainer {
                 generator, lightness: batch.lightness, targetsA: targetsA, targetsB: targetsB,
                 optimizer: adam, parallel: parallel, globalBatch: options.batchSize)
             step += 1
+            if parallel.size > 1 && step == startStep + 1 || frozenChanged {
+                let (floats, buckets) = parallel.lastReduction
+                monitor.note(
+                    String(
+                        format: "all-reducing %d fp32 gradients per step (%.2f MB in %d buckets) across %d ranks",
+                        floats, Double(floats * 4) / 1e6, buckets, parallel.size))
+            }
             // Ctrl-C on any rank stops every rank after the same step.
             stopping = parallel.sum([monitor.wasInterrupted ? 1 : 0])[0] > 0
             guard losses.a.isFinite, losses.b.isFinite else {
