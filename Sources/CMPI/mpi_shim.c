@@ -3,6 +3,7 @@
 #include "mpi_shim.h"
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef void *handle;
@@ -23,14 +24,17 @@ static struct {
     handle world, float_type, double_type, byte_type, sum, errors_return;
 } mpi;
 
+// COLORIZE_MPI_LIBRARY names another libmpi (an OpenMPI outside the loader's path); RTLD_GLOBAL because
+// OpenMPI's own plugins, loaded later, resolve their symbols against it.
 static int load(char *message, size_t message_size) {
-    const char *names[] = {"libmpi.so.40", "libmpi.so"};
+    const char *chosen = getenv("COLORIZE_MPI_LIBRARY");
+    const char *names[] = {chosen ? chosen : "libmpi.so.40", chosen ? chosen : "libmpi.so"};
     void *library = NULL;
     for (size_t i = 0; i < 2 && !library; i++) library = dlopen(names[i], RTLD_NOW | RTLD_GLOBAL);
     if (!library) {
         snprintf(message, message_size,
-                 "OpenMPI's libmpi.so.40 could not be loaded (%s): install OpenMPI (Debian: apt-get install "
-                 "openmpi-bin libopenmpi-dev, or run scripts/install-system-packages.sh)", dlerror());
+                 "OpenMPI's %s could not be loaded (%s): install OpenMPI (Debian: apt-get install "
+                 "openmpi-bin libopenmpi-dev, or run scripts/install-system-packages.sh)", names[0], dlerror());
         return -1;
     }
 #define SYMBOL(field, name)                                                                      \

@@ -213,3 +213,27 @@ enum MPILauncher {
         }
     }()
 }
+
+/// Without OpenMPI a run that asks for MPI says what to install (and exits 1); without MPI it never asks.
+@Suite struct MissingMPITests {
+    @Test func aMissingLibraryNamesWhatToInstall() throws {
+        let root = ColorizeCommandTests.temporaryDirectory()
+        let (photos, weights) = try DistributedTrainingTests.makePhotos(in: root)
+        var environment = ProcessInfo.processInfo.environment
+        environment["COLORIZE_MPI_LIBRARY"] = "/nonexistent/libmpi.so.40"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ColorizeCommandTests.executable)
+        process.arguments =
+            DistributedTrainingTests.pretrainArguments(photos: photos, weights: weights, out: root + "/run", steps: 1)
+            + ["--distributed"]
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(text.contains("cannot start MPI") && text.contains("apt-get install openmpi-bin libopenmpi-dev"), "\(text)")
+    }
+}
