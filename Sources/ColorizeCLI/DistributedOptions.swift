@@ -19,8 +19,9 @@ struct DistributedOptions: ParsableArguments {
         let parallel = DataParallel(communicator, synchronizesBatchNorm: synchronizingBatchNorm)
         guard globalBatch >= parallel.size else {
             // Every rank sees the same numbers and fails alike; the launcher then ends the job.
-            throw ValidationError("--batch \(globalBatch) is the global batch: it needs at least one sample for each "
-                + "of the \(parallel.size) ranks")
+            throw ValidationError(
+                "--batch \(globalBatch) is the global batch: it needs at least one sample for each "
+                    + "of the \(parallel.size) ranks")
         }
         try body(parallel)
         communicator.barrier()

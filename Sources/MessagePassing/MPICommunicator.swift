@@ -18,7 +18,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         var message = [CChar](repeating: 0, count: 1024)
         let code = cz_mpi_initialize(&message, message.count)
         guard code == 0 else {
-            throw .mpiUnavailable(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw .mpiUnavailable(
+                String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         var rank: Int32 = 0, size: Int32 = 1
         guard cz_mpi_rank(&rank) == 0, cz_mpi_size(&size) == 0 else {
@@ -33,14 +34,17 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public func allreduceSum(_ values: UnsafeMutableBufferPointer<Float>) {
         guard let base = values.baseAddress else { return }
         forEachChunk(values.count) { start, count in
-            check(watchdog.guarding("MPI_Allreduce") { cz_mpi_allreduce_float_sum(base + start, count) }, "MPI_Allreduce")
+            check(
+                watchdog.guarding("MPI_Allreduce") { cz_mpi_allreduce_float_sum(base + start, count) }, "MPI_Allreduce")
         }
     }
 
     public func allreduceSum(_ values: UnsafeMutableBufferPointer<Double>) {
         guard let base = values.baseAddress else { return }
         forEachChunk(values.count) { start, count in
-            check(watchdog.guarding("MPI_Allreduce") { cz_mpi_allreduce_double_sum(base + start, count) }, "MPI_Allreduce")
+            check(
+                watchdog.guarding("MPI_Allreduce") { cz_mpi_allreduce_double_sum(base + start, count) }, "MPI_Allreduce"
+            )
         }
     }
 

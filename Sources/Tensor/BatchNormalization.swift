@@ -19,10 +19,9 @@ extension Tensor {
     /// Normalises `x` by its batch statistics per channel and applies γ, β (both [C]). Returns the
     /// output and the batch mean and (biased) variance, untracked, for the running statistics.
     /// With `replicas` the statistics are those of every replica's batch together (synchronised BatchNorm).
-    public static func batchNormalized(_ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float,
-                                       replicas: (any CrossReplicaSum)? = nil)
-        -> (output: Tensor, mean: Tensor, variance: Tensor)
-    {
+    public static func batchNormalized(
+        _ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float, replicas: (any CrossReplicaSum)? = nil
+    ) -> (output: Tensor, mean: Tensor, variance: Tensor) {
         let channels = x.shape.last ?? 1
         precondition(x.rank >= 2 && gamma.shape == [channels] && beta.shape == [channels],
                      "batchNormalized: x \(x.shape), γ \(gamma.shape), β \(beta.shape) need γ, β of [channels]")
@@ -70,8 +69,9 @@ extension Tensor {
                 let y = batchNormalizedComposed(x, gamma: gamma, beta: beta, epsilon: epsilon)
                 return gradients(of: (y * g).sum(), wrt: [x, gamma, beta], createGraph: true).enumerated().map { needed[$0] ? $1 : nil }
             }
-            return BatchNormKernels.backward(g, x, mean: meanTensor, variance: varianceTensor, gamma: gamma, epsilon: epsilon,
-                                             needed: needed, replicas: replicas, globalRows: globalRows)
+            return BatchNormKernels.backward(
+                g, x, mean: meanTensor, variance: varianceTensor, gamma: gamma, epsilon: epsilon, needed: needed,
+                replicas: replicas, globalRows: globalRows)
         }
         return (output, meanTensor, varianceTensor)
     }
@@ -102,8 +102,10 @@ private enum BatchNormKernels {
     ///   ∂x = s·g + (x − μ)·k + j  with s = γ·r, k = −s·r²·Σ g·(x − μ)/M = −s·r·∂γ/M, j = −s·∂β/M.
     /// With `replicas`, Σg and Σg·(x − μ) are summed across them for ∂x (over `globalRows` rows) while
     /// ∂γ, ∂β keep this replica's own sums.
-    static func backward(_ g: Tensor, _ x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor, epsilon: Float,
-                         needed: [Bool], replicas: (any CrossReplicaSum)? = nil, globalRows: Float) -> [Tensor?] {
+    static func backward(
+        _ g: Tensor, _ x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor, epsilon: Float, needed: [Bool],
+        replicas: (any CrossReplicaSum)?, globalRows: Float
+    ) -> [Tensor?] {
         let channels = gamma.count, rows = x.count / channels, m = globalRows
         let (pg, px, pm) = (g.storage.pointer, x.storage.pointer, mean.storage.pointer)
         let sumG = TensorStorage(count: channels), sumGX = TensorStorage(count: channels)

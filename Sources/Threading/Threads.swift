@@ -27,7 +27,8 @@ public enum Threads {
     ) -> Int {
         if let requested = environment["COLORIZE_THREADS"].flatMap(Int.init) { return max(1, requested) }
         if let perTask = environment["SLURM_CPUS_PER_TASK"].flatMap(Int.init) { return max(1, perTask) }
-        let localRanks = ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"].lazy
+        let localRanks =
+            ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"].lazy
             .compactMap { environment[$0].flatMap(Int.init) }.first ?? 1
         let bound = usable < online
         return max(1, bound ? usable : usable / max(1, localRanks))

@@ -62,7 +62,9 @@ struct DistributedTrainingTests {
     }
 
     /// Runs `executable ARGUMENTS` with `environment`, output to files; its exit status and output.
-    static func run(_ executable: String, _ arguments: [String], in root: String, name: String) throws -> (
+    static func run(
+        _ executable: String, _ arguments: [String], in root: String, name: String
+    ) throws -> (
         status: Int32, output: String
     ) {
         let process = try start(executable, arguments, in: root, name: name)
@@ -94,7 +96,8 @@ struct DistributedTrainingTests {
         var losses: [Int: (Double, Double)] = [:]
         for line in text.split(separator: "\n") {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let step = object["step"] as? Int, let a = object["loss_a"] as? Double, let b = object["loss_b"] as? Double
+                let step = object["step"] as? Int, let a = object["loss_a"] as? Double,
+                let b = object["loss_b"] as? Double
             else { continue }
             losses[step] = (a, b)
         }
@@ -234,6 +237,7 @@ enum MPILauncher {
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 1)
-        #expect(text.contains("cannot start MPI") && text.contains("apt-get install openmpi-bin libopenmpi-dev"), "\(text)")
+        #expect(
+            text.contains("cannot start MPI") && text.contains("apt-get install openmpi-bin libopenmpi-dev"), "\(text)")
     }
 }

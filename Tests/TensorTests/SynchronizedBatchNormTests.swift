@@ -59,8 +59,10 @@ import Testing
             Tensor(shape: shape, values: x), Tensor(shape: [channels], values: gamma),
             Tensor(shape: [channels], values: beta),
         ].map { $0.requiringGradient() }
-        let y = Tensor.batchNormalized(inputs[0], gamma: inputs[1], beta: inputs[2], epsilon: epsilon, replicas: replicas)
-            .output
+        let y = Tensor.batchNormalized(
+            inputs[0], gamma: inputs[1], beta: inputs[2], epsilon: epsilon, replicas: replicas
+        )
+        .output
         let grads = gradients(of: (y * Tensor(shape: shape, values: projection)).sum(), wrt: inputs)
         return Results(y: y.scalars, dx: grads[0].scalars, dGamma: grads[1].scalars, dBeta: grads[2].scalars)
     }

@@ -47,8 +47,9 @@ public final class BatchLoader: @unchecked Sendable {
         self.photos = photos
         self.batchSize = batchSize
         self.share = share ?? 0..<batchSize
-        precondition(!self.share.isEmpty && self.share.lowerBound >= 0 && self.share.upperBound <= batchSize,
-                     "share \(self.share) of a batch of \(batchSize)")
+        precondition(
+            !self.share.isEmpty && self.share.lowerBound >= 0 && self.share.upperBound <= batchSize,
+            "share \(self.share) of a batch of \(batchSize)")
         self.augmenter = Augmenter(size: size)
         self.quantizer = quantizer
         self.seed = seed

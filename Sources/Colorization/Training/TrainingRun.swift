@@ -37,7 +37,8 @@ enum TrainingRun {
 
     /// The checkpoint at `path` as rank 0 reads it, on every rank: `--resume` needs the run folder on
     /// rank 0's disk only, and works for any number of ranks.
-    static func readCheckpoint(_ path: String, _ parallel: DataParallel) throws(CheckpointError) -> SafeTensors.Contents {
+    static func readCheckpoint(_ path: String, _ parallel: DataParallel) throws(CheckpointError) -> SafeTensors.Contents
+    {
         guard parallel.size > 1 else { return try SafeTensors.read(path: path) }
         var bytes: [UInt8] = []
         if parallel.isRoot {
