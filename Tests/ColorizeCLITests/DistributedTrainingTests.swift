@@ -145,6 +145,46 @@ struct DistributedTrainingTests {
         #expect(Self.losses(root + "/mpi")[22] != nil)
     }
 
+    /// The adversarial stage on 2 ranks: the critic's estimates and the generator's loss are one
+    /// process's, the schedule follows rank 0, and both models stay identical on both ranks.
+    @Test(.timeLimit(.minutes(5))) func adversarialLoopOnTwoRanksMatchesOneProcess() throws {
+        guard let mpirun = Self.mpirun else { return }
+        let root = CLI.temporaryDirectory()
+        let (photos, weights) = try Self.makePhotos(in: root)
+        let pretrained = try Self.run(
+            CLI.executable, Self.pretrainArguments(photos: photos, weights: weights, out: root + "/p", steps: 2),
+            in: root, name: "pretrain")
+        #expect(pretrained.status == 0, "\(pretrained.output)")
+        let gan = { (out: String) in
+            [
+                "gan", "--data", photos, "--from", root + "/p/generator.safetensors", "--out", out, "--loops", "1",
+                "--batch", "6", "--frozen-layers", "10", "--unfreeze-every", "0",
+            ]
+        }
+        let single = try Self.run(CLI.executable, gan(root + "/g1"), in: root, name: "gan-single")
+        #expect(single.status == 0, "\(single.output)")
+        let parallel = try Self.run(
+            mpirun, Self.mpirunArguments(ranks: 2) + gan(root + "/g2"), in: root, name: "gan-mpi")
+        #expect(parallel.status == 0, "\(parallel.output)")
+        #expect(parallel.output.contains("parameters bit-identical on all 2 ranks"), "\(parallel.output)")
+        func first(_ run: String) -> [String: Any] {
+            let text = String(
+                decoding: FileManager.default.contents(atPath: run + "/log.jsonl") ?? Data(), as: UTF8.self)
+            let line = text.split(separator: "\n").first.map(String.init) ?? "{}"
+            return (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
+        }
+        let (one, two) = (first(root + "/g1"), first(root + "/g2"))
+        for key in ["wasserstein", "penalty", "generator_loss"] {
+            guard let a = one[key] as? Double, let b = two[key] as? Double else {
+                Issue.record("\(key) missing")
+                continue
+            }
+            #expect(abs(a - b) <= 1e-4 * max(abs(a), 1e-3), "\(key): \(a) alone, \(b) on 2 ranks")
+        }
+        #expect(one["ratio"] as? Int == two["ratio"] as? Int)
+        #expect(one["generator_steps"] as? Int == two["generator_steps"] as? Int)
+    }
+
     /// The rank of `mpirun`'s child `pid`, from its environment.
     static func rank(of pid: Int32) -> Int? {
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return nil }
