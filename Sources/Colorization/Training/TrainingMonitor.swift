@@ -3,7 +3,8 @@ import MessagePassing
 
 /// What a long training run shows and keeps: a one-line progress display with ETA (redrawn in place
 /// on a terminal, plain lines otherwise), a JSON-lines log, and a Ctrl-C flag that lets the loop
-/// save a checkpoint before exiting.
+/// save a checkpoint before exiting. SIGUSR1 sets the same flag: mpirun forwards it to every rank
+/// (Ctrl-C on mpirun ends the ranks at once) and SLURM sends it before a time limit (`--signal`).
 public final class TrainingMonitor: @unchecked Sendable {
     private let log: FileHandle?
     /// Redraws in place on a terminal; plain lines otherwise, and always under an MPI launcher, which
@@ -12,7 +13,7 @@ public final class TrainingMonitor: @unchecked Sendable {
     private let started = Date()
     private let firstStep: Int
     private let lastStep: Int
-    private var signalSource: DispatchSourceSignal?
+    private var signalSources: [DispatchSourceSignal] = []
     private let lock = NSLock()
     private var interrupted = false
     private let silent: Bool
@@ -41,11 +42,23 @@ public final class TrainingMonitor: @unchecked Sendable {
             signal(SIGINT, SIG_DFL)
         }
         source.resume()
-        signalSource = source
+        signal(SIGUSR1, SIG_IGN)
+        let user = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+        user.setEventHandler { [weak self] in
+            let first = self?.lock.withLock { () -> Bool in
+                defer { self?.interrupted = true }
+                return self?.interrupted == false
+            }
+            if first == true {
+                FileHandle.standardError.write(Data("\nSIGUSR1: saving a checkpoint, then stopping\n".utf8))
+            }
+        }
+        user.resume()
+        signalSources = [source, user]
     }
 
     deinit {
-        signalSource?.cancel()
+        signalSources.forEach { $0.cancel() }
         try? log?.close()
     }
 
