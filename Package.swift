@@ -63,7 +63,8 @@ let package = Package(
         .testTarget(name: "ColorizeServerTests", dependencies: [
             "ColorizeServer", "Colorization", "Imaging", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "ColorizationTests", dependencies: ["Colorization", "NeuralNetwork", "Tensor", "Imaging"]),
+        .testTarget(
+            name: "ColorizationTests", dependencies: ["Colorization", "NeuralNetwork", "Tensor", "Imaging", "MessagePassing"]),
     ],
     swiftLanguageModes: [.v6]
 )
