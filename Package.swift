@@ -64,7 +64,8 @@ let package = Package(
             "ColorizeServer", "Colorization", "Imaging", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(
-            name: "ColorizationTests", dependencies: ["Colorization", "NeuralNetwork", "Tensor", "Imaging", "MessagePassing"]),
+            name: "ColorizationTests",
+            dependencies: ["Colorization", "NeuralNetwork", "Tensor", "Imaging", "MessagePassing"]),
     ],
     swiftLanguageModes: [.v6]
 )
