@@ -145,6 +145,47 @@ struct DistributedTrainingTests {
         #expect(Self.losses(root + "/mpi")[22] != nil)
     }
 
+    /// A rank that hangs without dying (stopped by SIGSTOP, so mpirun sees nothing wrong) does not hang
+    /// the job: the other rank's watchdog ends it after COLORIZE_MPI_TIMEOUT seconds in one collective.
+    @Test(.timeLimit(.minutes(5))) func aHungRankEndsTheJobThroughTheWatchdog() throws {
+        guard let mpirun = Self.mpirun else { return }
+        let root = CLI.temporaryDirectory()
+        let (photos, weights) = try Self.makePhotos(in: root)
+        let run = root + "/mpi"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: mpirun)
+        process.arguments =
+            Self.mpirunArguments(ranks: 2)
+            + Self.pretrainArguments(photos: photos, weights: weights, out: run, steps: 100_000)
+        var environment = Self.environment
+        environment["COLORIZE_MPI_TIMEOUT"] = "5"
+        process.environment = environment
+        let log = root + "/hung.log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: log)
+        process.standardError = process.standardOutput
+        try process.run()
+        let deadline = Date().addingTimeInterval(180)
+        while process.isRunning && Date() < deadline && (Self.losses(run).keys.max() ?? 0) < 3 { usleep(100_000) }
+        guard let victim = Self.children(of: process.processIdentifier).first(where: { Self.rank(of: $0) == 1 }) else {
+            Issue.record("no rank 1 among mpirun's children")
+            kill(process.processIdentifier, SIGKILL)
+            return
+        }
+        let stopped = Date()
+        kill(victim, SIGSTOP)
+        while process.isRunning && Date().timeIntervalSince(stopped) < 60 { usleep(50_000) }
+        let seconds = Date().timeIntervalSince(stopped)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        kill(victim, SIGKILL)
+        let output = Self.output(of: "hung", in: root)
+        print("the job ended \(String(format: "%.1f", seconds)) s after rank 1 stopped")
+        #expect(seconds < 30, "the job outlived its hung rank by \(seconds) s")
+        #expect(process.terminationStatus != 0)
+        #expect(output.contains("waited more than 5 s for the other ranks"), "\(output)")
+    }
+
     /// The adversarial stage on 2 ranks: the critic's estimates and the generator's loss are one
     /// process's, the schedule follows rank 0, and both models stay identical on both ranks.
     @Test(.timeLimit(.minutes(5))) func adversarialLoopOnTwoRanksMatchesOneProcess() throws {
