@@ -2,7 +2,8 @@
 import PackageDescription
 
 /// Colorize: automatic colorization of grey photographs.
-/// Layers (lower never imports higher): Threading → Imaging, Tensor → NeuralNetwork → Colorization → ColorizeCLI.
+/// Layers (lower never imports higher): Threading → Imaging, Tensor → NeuralNetwork → Colorization → ColorizeCLI;
+/// MessagePassing (MPI) sits beside Threading, used by Colorization's trainers and the CLI.
 let package = Package(
     name: "Colorize",
     products: [
@@ -35,14 +36,18 @@ let package = Package(
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"],
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Threading"]),
+        // OpenMPI, loaded at run time (dlopen) so that the binary also runs where it is not installed.
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "MessagePassing", dependencies: ["CMPI"]),
         .target(name: "NeuralNetwork", dependencies: ["Tensor", "Threading"]),
-        .target(name: "Colorization", dependencies: ["Tensor", "NeuralNetwork", "Imaging", "Threading"]),
+        .target(
+            name: "Colorization", dependencies: ["Tensor", "NeuralNetwork", "Imaging", "Threading", "MessagePassing"]),
         .target(name: "ColorizeServer", dependencies: [
             "Colorization", "Imaging", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
         ]),
         .executableTarget(name: "ColorizeCLI", dependencies: [
-            "Colorization", "ColorizeServer", "Imaging", "NeuralNetwork", "Tensor", "Threading",
+            "Colorization", "ColorizeServer", "Imaging", "MessagePassing", "NeuralNetwork", "Tensor", "Threading",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -54,11 +59,13 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "Tensor"]),
-        .testTarget(name: "ColorizeCLITests", dependencies: ["ColorizeCLI", "Imaging", "Threading"]),
+        .testTarget(name: "ColorizeCLITests", dependencies: ["ColorizeCLI", "Imaging", "MessagePassing", "Threading"]),
         .testTarget(name: "ColorizeServerTests", dependencies: [
             "ColorizeServer", "Colorization", "Imaging", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "ColorizationTests", dependencies: ["Colorization", "NeuralNetwork", "Tensor", "Imaging"]),
+        .testTarget(
+            name: "ColorizationTests",
+            dependencies: ["Colorization", "NeuralNetwork", "Tensor", "Imaging", "MessagePassing"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,8 +8,11 @@
 #   python3-pip            safetensors + numpy, for the checkpoint interoperability test
 #   ffmpeg                 ffmpeg/ffprobe: `colorize video` decodes and encodes through them (and its tests)
 #   opencv-doc             its example clips (examples/data/vtest.avi) measure `colorize video` in the README
+#   openmpi-bin libopenmpi-dev  OpenMPI: mpirun and libmpi.so.40, which `colorize` loads when an MPI launcher
+#                          starts it (data-parallel `pretrain`/`gan`, sharded batches); the mpirun tests need them
 set -euo pipefail
-packages=(libdnnl-dev libopenblas-openmp-dev libpng-dev libjpeg-dev webp pkg-config chromium ffmpeg opencv-doc)
+packages=(libdnnl-dev libopenblas-openmp-dev libpng-dev libjpeg-dev webp pkg-config chromium ffmpeg opencv-doc
+  openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

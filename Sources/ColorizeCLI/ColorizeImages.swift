@@ -2,6 +2,7 @@ import ArgumentParser
 import Colorization
 import Foundation
 import Imaging
+import MessagePassing
 
 /// The main job: colorize image files and folders at their own resolution, from one photo to tens of
 /// thousands (decoding, the network and encoding overlap; memory stays flat; a stopped run resumes).
@@ -18,7 +19,9 @@ struct ColorizeImages: ParsableCommand {
             with --skip-existing. Inputs that would share an output (x.jpg and x.jpeg, or the same name from \
             two folders with --output) are all refused before anything is colorized. Files are written \
             atomically; Ctrl-C (or SIGTERM) stops taking new files, finishes those in flight and exits with \
-            code 130 (a second Ctrl-C quits at once); rerun with --skip-existing to do only what is missing.
+            code 130 (a second Ctrl-C quits at once); rerun with --skip-existing to do only what is missing. \
+            --shard K/N (or mpirun, which gives each rank its own) colorizes the K-th of N disjoint slices of \
+            the sorted inputs, so several processes or machines share one batch.
             """)
 
     @Argument(help: "Image files (.png, .jpg, .jpeg) and folders of them.")
@@ -99,6 +102,13 @@ struct ColorizeImages: ParsableCommand {
             """)
     var report: String?
 
+    @Option(
+        help: """
+            Colorize only the K-th (0 … N−1) of N disjoint slices of the sorted inputs (SLURM job arrays, \
+            GNU parallel, shell loops). Default under mpirun: the rank's own slice.
+            """)
+    var shard: Shard?
+
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one image file or folder (see --help)") }
         try validateTemperatures(temperature.map { [$0] } ?? [])
@@ -133,7 +143,13 @@ struct ColorizeImages: ParsableCommand {
         if !hints.isEmpty && !colorizer.acceptsHints {
             throw HintError.modelTakesNoHints(model ?? DefaultModel.path)
         }
-        let (files, scanFailures) = collectInputs()
+        let (files, allScanFailures) = collectInputs()
+        // The plan covers every input (so collisions are found alike in every shard); this process then
+        // works on, and reports, its own slice only; problems with the arguments, in shard 0.
+        let shard = Shard.resolve(shard)
+        let mine = shard?.select(files.map(\.path))
+        let scanFailures = (shard?.index ?? 0) == 0 ? allScanFailures : []
+        let ours = { (input: String) in mine?.contains(input) ?? true }
         let single = files.count == 1 && inputs.count == 1
         if single, let output, let named = ImageFormat(pathExtension: URL(fileURLWithPath: output).pathExtension),
             let format, format.imageFormat != named
@@ -143,21 +159,30 @@ struct ColorizeImages: ParsableCommand {
         let plan = OutputPlan(
             files: files, output: output, single: single, format: format?.imageFormat, overwrite: overwrite,
             skipExisting: skipExisting)
-        let log = RunLog(display: ProgressDisplay(total: plan.jobs.count), report: try openReport(inputs: files))
+        let jobs = plan.jobs.filter { ours($0.input) }, skipped = plan.skipped.filter { ours($0.input) }
+        if let shard, let mine {
+            TerminalText.print("shard \(shard): \(mine.count) of \(Set(files.map(\.path)).count) inputs")
+        }
+        // Under mpirun every rank's output shares one stream: plain lines, not a redrawn status line.
+        let display = ProgressDisplay(
+            total: jobs.count, onTerminal: isatty(STDOUT_FILENO) != 0 && !LaunchEnvironment().isMPILaunch)
+        let log = RunLog(display: display, report: try openReport(inputs: files))
         for failure in scanFailures { log.record(failure) }
-        for refusal in plan.refusals { log.record(.failed(refusal.input, output: refusal.output, refusal.message)) }
-        for job in plan.skipped { log.record(FileOutcome(input: job.input, output: job.output, status: .skipped)) }
-        if !plan.skipped.isEmpty {
-            TerminalText.print("\(plan.skipped.count) skipped: output already exists (--skip-existing)")
+        for refusal in plan.refusals where ours(refusal.input) {
+            log.record(.failed(refusal.input, output: refusal.output, refusal.message))
+        }
+        for job in skipped { log.record(FileOutcome(input: job.input, output: job.output, status: .skipped)) }
+        if !skipped.isEmpty {
+            TerminalText.print("\(skipped.count) skipped: output already exists (--skip-existing)")
         }
         let stages = ImageStages(
             pixelLimit: maxPixels, hints: hints, keepColorInput: keepColorInput, overwrite: overwrite, skipExisting: skipExisting,
             encoding: ImageCodec.EncodingOptions(jpegQuality: jpegQuality, pngCompression: pngCompression),
-            unusableFolders: prepareFolders(plan.jobs))
+            unusableFolders: prepareFolders(jobs, removingStaleTemporaries: shard == nil))
         let pipeline = BatchPipeline<ImageWork, ImageWork, ImageWork>(batchSize: batch) { stop.isRequested }
         log.begin()
         let startedCount = pipeline.run(
-            plan.jobs.enumerated().map { ImageWork(job: $0.element, position: $0.offset + 1) },
+            jobs.enumerated().map { ImageWork(job: $0.element, position: $0.offset + 1) },
             load: { stages.load($0) },
             process: { batch in
                 stages.colorize(batch) { pixels in
@@ -169,7 +194,7 @@ struct ColorizeImages: ParsableCommand {
             store: { log.record(stages.store($0), position: $0.position) })
         log.printSummary(
             seconds: Date().timeIntervalSince(started), interrupted: stop.isRequested,
-            notStarted: plan.jobs.count - startedCount)
+            notStarted: jobs.count - startedCount)
         if stop.isRequested { throw ExitCode(130) }
         if log.failureCount > 0 { throw ExitCode(1) }
     }
@@ -200,14 +225,15 @@ struct ColorizeImages: ParsableCommand {
     }
 
     /// Makes the output folders (or finds them unusable, with the reason) before any work, and clears
-    /// them of temporary files that a killed earlier run left behind.
-    func prepareFolders(_ jobs: [OutputPlan.Job]) -> [String: String] {
+    /// them of temporary files that a killed earlier run left behind. Shards leave them: a temporary's
+    /// process id says nothing about a live shard on another machine writing to the same folder.
+    func prepareFolders(_ jobs: [OutputPlan.Job], removingStaleTemporaries: Bool = true) -> [String: String] {
         var unusable: [String: String] = [:]
         for folder in Set(jobs.map { AtomicFile.parentFolder(of: $0.output) }) {
             let directory = folder.isEmpty ? "." : folder
             do {
                 if output != nil { try AtomicFile.makeFolder(directory) }
-                AtomicFile.removeStaleTemporaries(in: directory)
+                if removingStaleTemporaries { AtomicFile.removeStaleTemporaries(in: directory) }
             } catch {
                 if case .writeFailed(let path, let reason) = error {
                     unusable[folder] = "\(path) \(reason)"

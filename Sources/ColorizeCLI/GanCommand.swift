@@ -13,7 +13,9 @@ struct GanCommand: ParsableCommand {
             Wasserstein estimates) and then, when the estimates are probably positive, the generator twice. \
             Writes RUN/generator.safetensors (the model, with critic, optimizer states and schedule in the \
             same file: one atomic write), RUN/log.jsonl \
-            and RUN/samples/. Ctrl-C saves and stops; --resume continues.
+            and RUN/samples/. Ctrl-C saves and stops; --resume continues. Under mpirun or srun every rank \
+            trains on its share of each --batch (the global batch), the schedule follows rank 0 and rank 0 \
+            alone writes; BatchNorm uses its running statistics here, so ranks share nothing else.
             """)
 
     @Option(help: "Folder tree of training photos.")
@@ -28,7 +30,7 @@ struct GanCommand: ParsableCommand {
     @Option(help: "Outer loops to run (the run's end, also when resuming).")
     var loops = 100
 
-    @Option(help: "Batch size.")
+    @Option(help: "Batch size; under MPI the global batch, shared by the ranks.")
     var batch = 6
 
     @Option(help: "Gradient-penalty weight λ (WGAN-GP paper: 10; the seed: 1000).")
@@ -70,8 +72,10 @@ struct GanCommand: ParsableCommand {
     )
     var precision = ConvolutionPrecision.fp32
 
-    @Flag(help: "Continue the run in --out.")
+    @Flag(help: "Continue the run in --out (with any number of ranks).")
     var resume = false
+
+    @OptionGroup var distribution: DistributedOptions
 
     func validate() throws {
         guard loops > 0 && batch > 0 && checkpointEvery > 0 else {
@@ -96,6 +100,9 @@ struct GanCommand: ParsableCommand {
         options.seed = seed
         options.resume = resume
         options.precision = precision
-        try AdversarialTrainer(options).run()
+        try distribution.run(synchronizingBatchNorm: false, globalBatch: batch) { parallel in
+            options.parallel = parallel
+            try AdversarialTrainer(options).run()
+        }
     }
 }

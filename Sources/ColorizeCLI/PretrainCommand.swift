@@ -12,7 +12,8 @@ struct PretrainCommand: ParsableCommand {
             Writes RUN/generator.safetensors (the model, with the optimizer state in the same file: one \
             atomic write) every --checkpoint-every steps and \
             at the end, RUN/log.jsonl and RUN/samples/step-N.png (grey | colorized | original). Ctrl-C saves \
-            a checkpoint and stops; --resume continues from it.
+            a checkpoint and stops; --resume continues from it. Under mpirun or srun every rank trains on its \
+            share of each --batch (the global batch) and rank 0 alone writes; see README, Scaling out.
             """)
 
     @Option(help: "Folder tree of training photos.")
@@ -51,7 +52,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Pretrained encoder: its learning rate as a fraction of --lr.")
     var encoderLrScale: Float = 0.1
 
-    @Option(help: "Batch size (the seed used 6).")
+    @Option(help: "Batch size (the seed used 6); under MPI the global batch, shared by the ranks.")
     var batch = 6
 
     @Option(help: "Adam learning rate. 1e-4 trains from scratch; the seed's 1e-6 was its fine-tuning rate.")
@@ -90,8 +91,16 @@ struct PretrainCommand: ParsableCommand {
     )
     var precision = ConvolutionPrecision.fp32
 
-    @Flag(help: "Continue from RUN/generator.safetensors.")
+    @Flag(help: "Continue from RUN/generator.safetensors (with any number of ranks).")
     var resume = false
+
+    @Flag(
+        help:
+            "Under MPI: BatchNorm normalises by the global batch's statistics (reduced across ranks), as one process would; default: each rank's own."
+    )
+    var syncBatchnorm = false
+
+    @OptionGroup var distribution: DistributedOptions
 
     func validate() throws {
         guard size > 0 && size % architecture.sizeMultiple == 0 else {
@@ -139,6 +148,9 @@ struct PretrainCommand: ParsableCommand {
         options.magicWeightsPath = weights
         options.workers = workers
         options.precision = precision
-        try Pretrainer(options).run()
+        try distribution.run(synchronizingBatchNorm: syncBatchnorm, globalBatch: batch) { parallel in
+            options.parallel = parallel
+            try Pretrainer(options).run()
+        }
     }
 }

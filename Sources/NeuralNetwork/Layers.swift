@@ -82,14 +82,16 @@ public final class BatchNorm: Layer, @unchecked Sendable {
         [("gamma", gamma), ("beta", beta), ("moving_mean", movingMean), ("moving_variance", movingVariance)]
     }
 
-    /// Training normalises by the batch statistics in one fused op (`Tensor.batchNormalized`);
-    /// inference computes (x − m)·(γ/√(v + ε)) + β from the running statistics, whose per-channel
+    /// Training normalises by the batch statistics in one fused op (`Tensor.batchNormalized`), those
+    /// of every data-parallel replica's batch when a trainer synchronises them
+    /// (`BatchStatisticsReplicas.current`, `--sync-batchnorm`); inference computes (x − m)·(γ/√(v + ε)) + β from the running statistics, whose per-channel
     /// factor costs only C values.
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         guard training else {
             return (x - movingMean.value) * (gamma.value / (movingVariance.value + epsilon).sqrt()) + beta.value
         }
-        let (output, mean, variance) = Tensor.batchNormalized(x, gamma: gamma.value, beta: beta.value, epsilon: epsilon)
+        let (output, mean, variance) = Tensor.batchNormalized(
+            x, gamma: gamma.value, beta: beta.value, epsilon: epsilon, replicas: BatchStatisticsReplicas.current)
         movingMean.assign(movingMean.value * momentum + mean * (1 - momentum))
         movingVariance.assign(movingVariance.value * momentum + variance * (1 - momentum))
         return output

@@ -8,12 +8,20 @@ import Threading
 // Composed from elementwise ops the forward pass reads or writes the full tensor ten times and its
 // backward more; fused, the forward makes three passes (mean, variance, output) and the backward
 // two (the two sums, then ∂x).
+//
+// Synchronised across replicas (data-parallel ranks), M counts the rows of every replica and the four
+// sums (Σx, Σ(x − μ)², Σg, Σg·(x − μ)) are summed across them, so μ, σ² and ∂x are those of the global
+// batch; ∂γ and ∂β stay this replica's share, as every parameter gradient does until the trainer sums
+// them across replicas. Replicas whose local gradient is scaled by the world size N (the trainer's
+// loss weighting) get N × the global ∂x, consistent with the rest of their backward pass.
 
 extension Tensor {
     /// Normalises `x` by its batch statistics per channel and applies γ, β (both [C]). Returns the
     /// output and the batch mean and (biased) variance, untracked, for the running statistics.
-    public static func batchNormalized(_ x: Tensor, gamma: Tensor, beta: Tensor,
-                                       epsilon: Float) -> (output: Tensor, mean: Tensor, variance: Tensor) {
+    /// With `replicas` the statistics are those of every replica's batch together (synchronised BatchNorm).
+    public static func batchNormalized(
+        _ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float, replicas: (any CrossReplicaSum)? = nil
+    ) -> (output: Tensor, mean: Tensor, variance: Tensor) {
         let channels = x.shape.last ?? 1
         precondition(x.rank >= 2 && gamma.shape == [channels] && beta.shape == [channels],
                      "batchNormalized: x \(x.shape), γ \(gamma.shape), β \(beta.shape) need γ, β of [channels]")
@@ -21,17 +29,26 @@ extension Tensor {
         let mean = TensorStorage(count: channels), variance = TensorStorage(count: channels)
         let out = TensorStorage(count: x.count)
         let (px, pm, pv, py) = (x.storage.pointer, mean.pointer, variance.pointer, out.pointer)
-        let m = Float(rows)
+        var m = Float(rows)
         BatchNormKernels.channelSums(rows: rows, channels: channels, into: pm) { row, sums in
             let p = px + row * channels
             for c in 0..<channels { sums[c] += p[c] }
+        }
+        if let replicas {
+            // Σx and the row count of every replica in one reduction (counts stay exact below 2²⁴).
+            var sums = [Float](UnsafeBufferPointer(start: pm, count: channels)) + [m]
+            sums.withUnsafeMutableBufferPointer { replicas.sumAcrossReplicas($0) }
+            for c in 0..<channels { pm[c] = sums[c] }
+            m = sums[channels]
         }
         for c in 0..<channels { pm[c] /= m }
         BatchNormKernels.channelSums(rows: rows, channels: channels, into: pv) { row, sums in
             let p = px + row * channels
             for c in 0..<channels { let d = p[c] - pm[c]; sums[c] += d * d }
         }
+        replicas?.sumAcrossReplicas(UnsafeMutableBufferPointer(start: pv, count: channels))
         for c in 0..<channels { pv[c] /= m }
+        let globalRows = m
         // y = (x − μ)·s + β with s = γ·r.
         let scale = (0..<channels).map { c in gamma.storage.pointer[c] / (pv[c] + epsilon).squareRoot() }
         let pb = beta.storage.pointer
@@ -48,10 +65,13 @@ extension Tensor {
             // A recorded backward (create-graph) differentiates the composed definition instead, so
             // that it can be differentiated again; the fused rule below is first-order only.
             if Autodiff.isRecording {
+                precondition(replicas == nil, "synchronised BatchNorm has a first-order backward only")
                 let y = batchNormalizedComposed(x, gamma: gamma, beta: beta, epsilon: epsilon)
                 return gradients(of: (y * g).sum(), wrt: [x, gamma, beta], createGraph: true).enumerated().map { needed[$0] ? $1 : nil }
             }
-            return BatchNormKernels.backward(g, x, mean: meanTensor, variance: varianceTensor, gamma: gamma, epsilon: epsilon, needed: needed)
+            return BatchNormKernels.backward(
+                g, x, mean: meanTensor, variance: varianceTensor, gamma: gamma, epsilon: epsilon, needed: needed,
+                replicas: replicas, globalRows: globalRows)
         }
         return (output, meanTensor, varianceTensor)
     }
@@ -80,9 +100,13 @@ private enum BatchNormKernels {
 
     /// ∂x, ∂γ, ∂β by the rule at the top of the file: one pass for Σ g and Σ g·(x − μ), one for
     ///   ∂x = s·g + (x − μ)·k + j  with s = γ·r, k = −s·r²·Σ g·(x − μ)/M = −s·r·∂γ/M, j = −s·∂β/M.
-    static func backward(_ g: Tensor, _ x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor, epsilon: Float,
-                         needed: [Bool]) -> [Tensor?] {
-        let channels = gamma.count, rows = x.count / channels, m = Float(rows)
+    /// With `replicas`, Σg and Σg·(x − μ) are summed across them for ∂x (over `globalRows` rows) while
+    /// ∂γ, ∂β keep this replica's own sums.
+    static func backward(
+        _ g: Tensor, _ x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor, epsilon: Float, needed: [Bool],
+        replicas: (any CrossReplicaSum)?, globalRows: Float
+    ) -> [Tensor?] {
+        let channels = gamma.count, rows = x.count / channels, m = globalRows
         let (pg, px, pm) = (g.storage.pointer, x.storage.pointer, mean.storage.pointer)
         let sumG = TensorStorage(count: channels), sumGX = TensorStorage(count: channels)
         let (sg, sgx) = (sumG.pointer, sumGX.pointer)
@@ -100,13 +124,17 @@ private enum BatchNormKernels {
             sg[c] = both[c]
             sgx[c] = both[channels + c] * r[c]  // Σ g·x̂ = ∂γ
         }
+        // The sums ∂x needs: this replica's, or (synchronised) every replica's; reduced whether or not
+        // this replica needs ∂x, so that all replicas make the same collective calls.
+        var global = [Float](UnsafeBufferPointer(start: both, count: 2 * channels))
+        if let replicas { global.withUnsafeMutableBufferPointer { replicas.sumAcrossReplicas($0) } }
         var dx: Tensor?
         if needed[0] {
             let out = TensorStorage(count: x.count)
             let po = out.pointer
             let s = (0..<channels).map { c in gamma.storage.pointer[c] * r[c] }
-            let k = (0..<channels).map { c in -s[c] * r[c] * sgx[c] / m }
-            let j = (0..<channels).map { c in -s[c] * sg[c] / m }
+            let k = (0..<channels).map { c in -s[c] * r[c] * (global[channels + c] * r[c]) / m }
+            let j = (0..<channels).map { c in -s[c] * global[c] / m }
             s.withUnsafeBufferPointer { s in
                 k.withUnsafeBufferPointer { k in
                     j.withUnsafeBufferPointer { j in

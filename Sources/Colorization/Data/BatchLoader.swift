@@ -10,17 +10,21 @@ import Tensor
 /// on whole 256-px Places365 images, i.e. always the whole picture), and later samples cost only
 /// the crop's pixels.
 ///
-/// Batch k is made from its own generator seeded by (seed, k), and batches are handed out in order,
-/// so a run is reproducible whatever the threads' timing — and resuming at step k gives the batches
-/// an uninterrupted run would have seen. Files that cannot be decoded or are smaller than the
-/// training size are reported once each (on `warnings`) and never drawn again.
+/// Sample j of batch k is drawn with its own generator seeded by (seed, k, j), and batches are handed
+/// out in order, so a run is reproducible whatever the threads' timing — resuming at step k gives the
+/// batches an uninterrupted run would have seen — and a data-parallel rank can make just its `share`
+/// of each global batch (samples r·B/N ..< (r+1)·B/N), which together are exactly the batch one
+/// process would train on, whatever the number of ranks. Files that cannot be decoded or are smaller
+/// than the training size are reported once each (on `warnings`) and redrawn from the same stream.
 public final class BatchLoader: @unchecked Sendable {
     public let photos: PhotoFolder
+    /// Samples in each (global) batch, and which of them this loader makes.
     public let batchSize: Int
+    public let share: Range<Int>
     public let augmenter: Augmenter
     public let quantizer: ColorQuantizer
-    /// Simulated clicks for each crop (nil: batches carry no hints). They come from a random
-    /// stream of their own, so a batch's crops are the same with or without them.
+    /// Simulated clicks for each crop (nil: batches carry no hints). Each sample's come from a
+    /// random stream of their own, so a batch's crops are the same with or without them.
     public let hintSimulation: HintSimulation?
     let seed: UInt64
 
@@ -39,11 +43,17 @@ public final class BatchLoader: @unchecked Sendable {
     /// - Parameters:
     ///   - startBatch: index of the first batch to hand out (the step to resume at).
     ///   - workers: background threads decoding and augmenting.
+    ///   - share: the samples of each batch to make (default: all of them).
     public init(photos: PhotoFolder, size: Int, batchSize: Int, seed: UInt64, startBatch: Int = 0, workers: Int = 2,
-                capacity: Int = 4, quantizer: ColorQuantizer = ColorQuantizer(), hintSimulation: HintSimulation? = nil,
+                share: Range<Int>? = nil, capacity: Int = 4, quantizer: ColorQuantizer = ColorQuantizer(),
+                hintSimulation: HintSimulation? = nil,
                 warnings: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }) {
         self.photos = photos
         self.batchSize = batchSize
+        self.share = share ?? 0..<batchSize
+        precondition(
+            !self.share.isEmpty && self.share.lowerBound >= 0 && self.share.upperBound <= batchSize,
+            "share \(self.share) of a batch of \(batchSize)")
         self.augmenter = Augmenter(size: size)
         self.quantizer = quantizer
         self.hintSimulation = hintSimulation
@@ -104,27 +114,39 @@ public final class BatchLoader: @unchecked Sendable {
         }
     }
 
-    /// Batch `index`: photos drawn uniformly with its own generator; unusable files are excluded
-    /// and redrawn. Nil when every file is unusable.
-    func makeBatch(_ index: Int) -> TrainingBatch? {
-        var random = TensorRandom(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
+    /// This loader's share of batch `index` (or `share`): each sample a photo drawn uniformly from the
+    /// folder by its own generator, an unusable file excluded and redrawn from the same generator (so
+    /// the draw does not depend on which files other threads or ranks found unusable first). Nil when
+    /// every file is unusable.
+    func makeBatch(_ index: Int, share: Range<Int>? = nil) -> TrainingBatch? {
         var samples: [Raster] = []
-        while samples.count < batchSize {
-            condition.lock()
-            let usable = photos.paths.indices.filter { !excluded.contains($0) }
-            condition.unlock()
-            guard !usable.isEmpty else { return nil }
-            let pick = usable[Int(random.next() % UInt64(usable.count))]
-            guard let photo = photo(pick) else { continue }
-            if let sample = augmenter.sample(photo, using: &random) { samples.append(sample) }
+        for position in share ?? self.share {
+            var random = TensorRandom(seed: Self.sampleSeed(seed, batch: index, sample: position))
+            while true {
+                let pick = Int(random.next() % UInt64(photos.paths.count))
+                condition.lock()
+                let (unusable, none) = (excluded.contains(pick), excluded.count >= photos.paths.count)
+                condition.unlock()
+                if none { return nil }
+                guard !unusable, let photo = photo(pick) else { continue }
+                if let sample = augmenter.sample(photo, using: &random) {
+                    samples.append(sample)
+                    break
+                }
+            }
         }
         guard let hintSimulation else { return TrainingBatch(samples: samples, quantizer: quantizer) }
-        var hintRandom = TensorRandom(seed: (seed ^ 0x4849_4E54) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
-        let points = samples.map { sample in
-            hintSimulation.points(
-                lab: sample.values[...], width: sample.width, height: sample.height, using: &hintRandom)
+        let points = zip(share ?? self.share, samples).map { position, sample in
+            var random = TensorRandom(seed: Self.sampleSeed(seed ^ 0x4849_4E54, batch: index, sample: position))
+            return hintSimulation.points(
+                lab: sample.values[...], width: sample.width, height: sample.height, using: &random)
         }
         return TrainingBatch(samples: samples, quantizer: quantizer, hintPoints: points)
+    }
+
+    /// The seed of sample `sample` of batch `batch`.
+    static func sampleSeed(_ seed: UInt64, batch: Int, sample: Int) -> UInt64 {
+        (seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(batch)) &* 0xBF58_476D_1CE4_E5B9 &+ UInt64(sample)
     }
 
     /// The photo at `index` as RGB, shrunk to a short side of at most twice the training size;

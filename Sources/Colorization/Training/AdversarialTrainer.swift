@@ -44,6 +44,9 @@ public final class AdversarialTrainer {
         public var workers = 2
         /// The number format of the convolutions' multiply-adds (bf16 roughly halves a step's time).
         public var precision = ConvolutionPrecision.fp32
+        /// The ranks training together (`DataParallel`); `batchSize` is the global batch they share.
+        /// The critic schedule decides on rank 0's numbers (the global batch's), broadcast to all.
+        public var parallel = DataParallel.single
 
         public init(data: String, pretrainedPath: String, runDirectory: String, outerLoops: Int) {
             self.data = data
@@ -67,13 +70,17 @@ public final class AdversarialTrainer {
     @discardableResult
     public func run() throws -> Int {
         try TrainingRun.start(
-            data: options.data, runDirectory: options.runDirectory, precision: options.precision, train)
+            data: options.data, runDirectory: options.runDirectory, precision: options.precision,
+            parallel: options.parallel, train)
     }
 
+    /// Data-parallel, every rank runs this in lock-step; rank 0 alone prints, logs and saves.
     private func train(_ photos: PhotoFolder, samplesDirectory: String) throws -> Int {
-        let resuming = options.resume && FileManager.default.fileExists(atPath: generatorPath)
+        let parallel = options.parallel
+        let print = { (text: String) in if parallel.isRoot { Swift.print(text) } }
+        let resuming = options.resume && TrainingRun.rootFinds(generatorPath, parallel)
         let sourcePath = resuming ? generatorPath : options.pretrainedPath
-        let contents = try SafeTensors.read(path: sourcePath)
+        let contents = try TrainingRun.readCheckpoint(sourcePath, parallel)
         let (generator, metadata) = try ModelFile.loadGenerator(from: contents, path: sourcePath)
         guard let magicWeights = metadata.magicWeights else {
             throw Pretrainer.Failure.incompatibleResume(
@@ -123,16 +130,16 @@ public final class AdversarialTrainer {
             initial: options.frozenLayers, unfreezeEvery: options.unfreezeEvery, generatorSteps: generatorSteps)
         generator.freeze(firstLayers: frozen)
 
+        let share = parallel.share(ofBatch: options.batchSize)
         let loader = BatchLoader(
             photos: photos, size: configuration.size, batchSize: options.batchSize, seed: options.seed,
-            startBatch: criticSteps + generatorSteps, workers: options.workers,
+            startBatch: criticSteps + generatorSteps, workers: options.workers, share: share,
             hintSimulation: configuration.acceptsHints ? HintSimulation() : nil)
         defer { loader.stop() }
-        guard let preview = loader.makeBatch(Int(Int32.max)) else {
-            throw Pretrainer.Failure.noUsablePhotos(options.data)
-        }
+        let preview = parallel.isRoot ? loader.makeBatch(Int(Int32.max), share: 0..<options.batchSize) : nil
+        guard preview != nil || !parallel.isRoot else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
         let monitor = TrainingMonitor(
-            logPath: (options.runDirectory as NSString).appendingPathComponent("log.jsonl"),
+            logPath: parallel.isRoot ? (options.runDirectory as NSString).appendingPathComponent("log.jsonl") : nil,
             firstStep: outer, lastStep: options.outerLoops)
         print(
             "adversarial fine-tuning: \(photos.paths.count) photos, size \(configuration.size), width \(configuration.widthMultiplier), "
@@ -144,6 +151,7 @@ public final class AdversarialTrainer {
         }
 
         func save() throws {
+            guard parallel.isRoot, let preview else { return }
             let stage = "gan"
             let scheduleText = String(decoding: (try? JSONEncoder().encode(schedule)) ?? Data(), as: UTF8.self)
             let state = Checkpoint.Attachment(metadata: [
@@ -166,16 +174,23 @@ public final class AdversarialTrainer {
                 to: (samplesDirectory as NSString).appendingPathComponent(String(format: "outer-%05d.png", outer)))
         }
 
-        while outer < options.outerLoops && !monitor.wasInterrupted {
+        var stopping = false
+        while outer < options.outerLoops && !stopping {
             // Critic: `ratio` steps with the generator fixed.
             var estimates: [Double] = [], penalties: [Double] = []
             let criticStart = Date()
-            for _ in 0..<schedule.ratio where !monitor.wasInterrupted {
+            for _ in 0..<schedule.ratio where !stopping {
                 guard let batch = loader.next() else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
-                let epsilon = Tensor.uniform([batch.count, 1, 1, 1], using: &random)
+                // Every rank draws the global batch's mixing weights and uses its share of them.
+                let epsilon = Tensor(
+                    shape: [batch.count, 1, 1, 1],
+                    values: Array(Tensor.uniform([options.batchSize], using: &random).scalars[share]))
                 let objective = TrainingSteps.critic(
-                    critic, generator: generator, lab: batch.lab, lightness: batch.lightness, hints: batch.hints, epsilon: epsilon,
-                    lambda: options.lambda, optimizer: criticAdam)
+                    critic, generator: generator, lab: batch.lab, lightness: batch.lightness, hints: batch.hints,
+                    epsilon: epsilon,
+                    lambda: options.lambda, optimizer: criticAdam, parallel: parallel,
+                    globalBatch: options.batchSize)
+                stopping = parallel.sum([monitor.wasInterrupted ? 1 : 0])[0] > 0
                 criticSteps += 1
                 guard objective.wasserstein.isFinite, objective.penalty.isFinite else {
                     throw Pretrainer.Failure.nonFiniteLoss(
@@ -185,12 +200,17 @@ public final class AdversarialTrainer {
                 penalties.append(Double(objective.penalty))
             }
             let secondsPerCriticStep = Date().timeIntervalSince(criticStart) / Double(max(estimates.count, 1))
-            let decision = schedule.decide(estimates: estimates)
+            // Rank 0's decision, followed by every rank (they see the same numbers; this makes sure).
+            let own = schedule.decide(estimates: estimates)
+            let shared = parallel.rootsDecision([Double(own.generatorSteps), Double(own.nextRatio), own.confidence])
+            let decision = CriticSchedule.Decision(
+                generatorSteps: Int(shared[0]), nextRatio: Int(shared[1]), confidence: shared[2])
+            schedule.follow(decision)
 
             // Generator: 0 or 2 steps, critic fixed (its parameters get no gradient).
             var generatorLoss = 0.0
             let generatorStart = Date()
-            for _ in 0..<decision.generatorSteps where !monitor.wasInterrupted {
+            for _ in 0..<decision.generatorSteps where !stopping {
                 guard let batch = loader.next() else { throw Pretrainer.Failure.noUsablePhotos(options.data) }
                 let targetsA = RebalancedCrossEntropy.targets(
                     bins: batch.binsA, shape: shape(batch), scale: magicWeights.targetScaleA)
@@ -198,8 +218,10 @@ public final class AdversarialTrainer {
                     bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
                 let loss = TrainingSteps.generator(
                     generator, critic: critic, lightness: batch.lightness, hints: batch.hints, targetsA: targetsA,
-                    targetsB: targetsB, anchorWeight: options.anchorWeight, optimizer: generatorAdam)
+                    targetsB: targetsB, anchorWeight: options.anchorWeight, optimizer: generatorAdam,
+                    parallel: parallel, globalBatch: options.batchSize)
                 generatorSteps += 1
+                stopping = parallel.sum([monitor.wasInterrupted ? 1 : 0])[0] > 0
                 guard loss.isFinite else {
                     throw Pretrainer.Failure.nonFiniteLoss(
                         what: "the generator's loss", step: generatorSteps, lastCheckpoint: generatorPath)
@@ -236,8 +258,13 @@ public final class AdversarialTrainer {
             if outer % options.checkpointEvery == 0 { try save() }
         }
         try save()
+        if parallel.size > 1 {
+            let hash = try parallel.verifyIdenticalParameters(generator)
+            try parallel.verifyIdenticalParameters(critic)
+            monitor.note("parameters bit-identical on all \(parallel.size) ranks (FNV-1a \(String(hash, radix: 16)))")
+        }
         monitor.note(
-            "saved \(generatorPath) at outer loop \(outer)\(monitor.wasInterrupted ? " (interrupted)" : "")"
+            "saved \(generatorPath) at outer loop \(outer)\(stopping ? " (interrupted)" : "")"
         )
         return outer
     }

@@ -38,6 +38,11 @@ public struct CriticSchedule: Sendable, Equatable, Codable {
         return Decision(generatorSteps: positive(0.5) ? generatorSteps : 0, nextRatio: ratio, confidence: confidence)
     }
 
+    /// Takes `decision` (another rank's, in a data-parallel run) as this schedule's own.
+    public mutating func follow(_ decision: Decision) {
+        ratio = min(maximumRatio, max(minimumRatio, decision.nextRatio))
+    }
+
     /// p = 1 − σ²/(μ² + σ²) over the estimates after dropping the first third (0 when empty).
     public static func positiveConfidence(_ estimates: [Double]) -> Double {
         let (mean, varianceOfMean) = trimmed(estimates)

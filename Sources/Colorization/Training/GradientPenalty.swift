@@ -15,6 +15,11 @@ public enum GradientPenalty {
         public let wasserstein: Float
         /// The penalty term before λ.
         public let penalty: Float
+
+        /// The same loss with the reported numbers replaced (the global batch's, in data-parallel runs).
+        func replacing(wasserstein: Float, penalty: Float) -> CriticObjective {
+            CriticObjective(loss: loss, wasserstein: wasserstein, penalty: penalty)
+        }
     }
 
     /// - Parameters:

@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import NeuralNetwork
 import Tensor
+import Threading
 
 /// Step 1 of the seed's pipeline: pre-train the generator with class-rebalanced cross-entropy on
 /// both colour heads. A run lives in one folder: `generator.safetensors` (+ optimizer state),
@@ -36,6 +37,8 @@ public final class Pretrainer {
         /// Also keep each checkpoint as `checkpoints/step-N.safetensors` (generator only), so that a
         /// checkpoint can be chosen afterwards on validation photos.
         public var keepCheckpoints = false
+        /// The ranks training together (`DataParallel`); `batchSize` is the global batch they share.
+        public var parallel = DataParallel.single
 
         public init(data: String, runDirectory: String, configuration: ModelConfiguration, steps: Int) {
             self.data = data
@@ -74,19 +77,22 @@ public final class Pretrainer {
     @discardableResult
     public func run() throws -> Int {
         try TrainingRun.start(
-            data: options.data, runDirectory: options.runDirectory, precision: options.precision, train)
+            data: options.data, runDirectory: options.runDirectory, precision: options.precision,
+            parallel: options.parallel, train)
     }
 
+    /// Data-parallel, every rank runs this in lock-step; rank 0 alone prints, logs and saves.
     private func train(_ photos: PhotoFolder, samplesDirectory: String) throws -> Int {
-        let fileManager = FileManager.default
+        let parallel = options.parallel
+        let print = { (text: String) in if parallel.isRoot { Swift.print(text) } }
 
         var configuration = options.configuration
         var startStep = 0
         var magicWeights: MagicWeights
         let generator: any ColorizationNetwork
         let adam = Adam(learningRate: options.learningRate)
-        if options.resume, fileManager.fileExists(atPath: checkpointPath) {
-            let contents = try SafeTensors.read(path: checkpointPath)
+        if options.resume, TrainingRun.rootFinds(checkpointPath, parallel) {
+            let contents = try TrainingRun.readCheckpoint(checkpointPath, parallel)
             let (loaded, metadata) = try ModelFile.loadGenerator(from: contents, path: checkpointPath)
             guard let weights = metadata.magicWeights else {
                 throw Failure.incompatibleResume("\(checkpointPath) has no magic weights")
@@ -105,20 +111,28 @@ public final class Pretrainer {
         } else {
             if options.resume { print("no checkpoint in \(options.runDirectory) yet: starting from scratch") }
             generator = try ModelFile.newGenerator(configuration, seed: options.seed)
-            if let path = options.magicWeightsPath {
-                magicWeights = try MagicWeights.read(path: path)
-            } else {
-                print("estimating magic weights from 2000 crops (use `colorize weights` for the seed's 40k)…")
-                let estimator = BatchLoader(
-                    photos: photos, size: configuration.size, batchSize: 20, seed: options.seed ^ 0xABCD,
-                    workers: options.workers)
-                defer { estimator.stop() }
-                guard let weights = MagicWeights.estimate(from: estimator, crops: 2000) else {
-                    throw Failure.noUsablePhotos(options.data)
+            parallel.broadcastParameters(generator)
+            // Rank 0 reads or estimates the weights, which every rank then receives.
+            var encoded: [UInt8] = []
+            if parallel.isRoot {
+                let weights: MagicWeights
+                if let path = options.magicWeightsPath {
+                    weights = try MagicWeights.read(path: path)
+                } else {
+                    print("estimating magic weights from 2000 crops (use `colorize weights` for the seed's 40k)…")
+                    let estimator = BatchLoader(
+                        photos: photos, size: configuration.size, batchSize: 20, seed: options.seed ^ 0xABCD,
+                        workers: options.workers)
+                    defer { estimator.stop() }
+                    guard let estimate = MagicWeights.estimate(from: estimator, crops: 2000) else {
+                        throw Failure.noUsablePhotos(options.data)
+                    }
+                    weights = estimate
                 }
-                magicWeights = weights
+                try weights.write(to: (options.runDirectory as NSString).appendingPathComponent("magic-weights.json"))
+                encoded = [UInt8](try JSONEncoder().encode(weights))
             }
-            try magicWeights.write(to: (options.runDirectory as NSString).appendingPathComponent("magic-weights.json"))
+            magicWeights = try JSONDecoder().decode(MagicWeights.self, from: Data(parallel.rootsBytes(encoded)))
         }
         guard startStep < options.steps else {
             print("already at step \(startStep) of \(options.steps): nothing to do")
@@ -127,19 +141,25 @@ public final class Pretrainer {
 
         let loader = BatchLoader(
             photos: photos, size: configuration.size, batchSize: options.batchSize, seed: options.seed,
-            startBatch: startStep, workers: options.workers,
+            startBatch: startStep, workers: options.workers, share: parallel.share(ofBatch: options.batchSize),
             hintSimulation: configuration.acceptsHints ? HintSimulation() : nil)
         defer { loader.stop() }
-        guard let preview = loader.makeBatch(Int(Int32.max)) else { throw Failure.noUsablePhotos(options.data) }
+        let preview = parallel.isRoot ? loader.makeBatch(Int(Int32.max), share: 0..<options.batchSize) : nil
+        guard preview != nil || !parallel.isRoot else { throw Failure.noUsablePhotos(options.data) }
         let monitor = TrainingMonitor(
-            logPath: (options.runDirectory as NSString).appendingPathComponent("log.jsonl"),
+            logPath: parallel.isRoot ? (options.runDirectory as NSString).appendingPathComponent("log.jsonl") : nil,
             firstStep: startStep, lastStep: options.steps)
         print(
             "pre-training: \(photos.paths.count) photos, size \(configuration.size), width \(configuration.widthMultiplier), "
                 + "batch \(options.batchSize), lr \(options.learningRate), \(options.precision) convolutions, "
-                + "\(generator.trainableParameterCount) trainable parameters")
+                + "\(generator.trainableParameterCount) trainable parameters"
+                + (parallel.size > 1
+                    ? ", \(parallel.size) ranks × \(Threads.count) threads, batch statistics "
+                        + (parallel.synchronizesBatchNorm ? "synchronised" : "per rank") : ""))
 
         func save(_ step: Int) throws {
+            parallel.averageRunningStatistics(generator)  // every rank, before rank 0 writes
+            guard parallel.isRoot, let preview else { return }
             try ModelFile.save(
                 generator, magicWeights: magicWeights, step: step, stage: "pretrain",
                 attachment: .optimizer(adam, for: generator, prefix: TrainingRun.optimizerPrefix), to: checkpointPath)
@@ -162,12 +182,15 @@ public final class Pretrainer {
         let shape = { (batch: TrainingBatch) in
             [batch.count, configuration.size, configuration.size, configuration.bins]
         }
-        while step < options.steps && !monitor.wasInterrupted {
+        var stopping = false
+        while step < options.steps && !stopping {
+            var frozenChanged = false
             let started = Date()
             adam.learningRate = learningRate(atStep: step)
             guard let batch = loader.next() else { throw Failure.noUsablePhotos(options.data) }
             if let pretrained = generator as? PretrainedGenerator {
                 let frozen = frozenEncoderLayers(atStep: step, of: pretrained.encoderLayerCount)
+                frozenChanged = frozenLayers != nil && frozen != frozenLayers && parallel.size > 1
                 if frozen != frozenLayers { pretrained.freeze(firstLayers: frozen) }
                 frozenLayers = frozen
             }
@@ -177,14 +200,23 @@ public final class Pretrainer {
                 bins: batch.binsB, shape: shape(batch), scale: magicWeights.targetScaleB)
             let losses = TrainingSteps.pretrain(
                 generator, lightness: batch.lightness, hints: batch.hints, targetsA: targetsA, targetsB: targetsB,
-                optimizer: adam)
+                optimizer: adam, parallel: parallel, globalBatch: options.batchSize)
             step += 1
+            if parallel.size > 1 && step == startStep + 1 || frozenChanged {
+                let (floats, buckets) = parallel.lastReduction
+                monitor.note(
+                    String(
+                        format: "all-reducing %d fp32 gradients per step (%.2f MB in %d buckets) across %d ranks",
+                        floats, Double(floats * 4) / 1e6, buckets, parallel.size))
+            }
+            // Ctrl-C on any rank stops every rank after the same step.
+            stopping = parallel.sum([monitor.wasInterrupted ? 1 : 0])[0] > 0
             guard losses.a.isFinite, losses.b.isFinite else {
                 throw Failure.nonFiniteLoss(what: "the loss", step: step, lastCheckpoint: checkpointPath)
             }
             window.lossA += Double(losses.a)
             window.lossB += Double(losses.b)
-            window.images += batch.count
+            window.images += options.batchSize
             window.seconds += Date().timeIntervalSince(started)
             if step % options.logEvery == 0 || step == options.steps {
                 let steps = Double(max(1, step % options.logEvery == 0 ? options.logEvery : step % options.logEvery))
@@ -205,7 +237,11 @@ public final class Pretrainer {
             if step % options.checkpointEvery == 0 { try save(step) }
         }
         try save(step)
-        monitor.note("saved \(checkpointPath) at step \(step)\(monitor.wasInterrupted ? " (interrupted)" : "")")
+        if parallel.size > 1 {
+            let hash = try parallel.verifyIdenticalParameters(generator)
+            monitor.note("parameters bit-identical on all \(parallel.size) ranks (FNV-1a \(String(hash, radix: 16)))")
+        }
+        monitor.note("saved \(checkpointPath) at step \(step)\(stopping ? " (interrupted)" : "")")
         return step
     }
 

@@ -1,24 +1,37 @@
 import Foundation
+import MessagePassing
 
 /// What a long training run shows and keeps: a one-line progress display with ETA (redrawn in place
 /// on a terminal, plain lines otherwise), a JSON-lines log, and a Ctrl-C flag that lets the loop
-/// save a checkpoint before exiting.
+/// save a checkpoint before exiting. SIGUSR1 sets the same flag: mpirun forwards it to every rank
+/// (Ctrl-C on mpirun ends the ranks at once) and SLURM sends it before a time limit (`--signal`).
 public final class TrainingMonitor: @unchecked Sendable {
     private let log: FileHandle?
-    private let interactive = isatty(STDOUT_FILENO) == 1
+    /// Redraws in place on a terminal; plain lines otherwise, and always under an MPI launcher, which
+    /// gives every rank a pseudo-terminal even when the job's output goes to a file.
+    private let interactive = isatty(STDOUT_FILENO) == 1 && !LaunchEnvironment().isMPILaunch
     private let started = Date()
     private let firstStep: Int
     private let lastStep: Int
-    private var signalSource: DispatchSourceSignal?
+    private var signalSources: [DispatchSourceSignal] = []
     private let lock = NSLock()
     private var interrupted = false
+    private let silent: Bool
 
     /// - Parameters:
-    ///   - logPath: JSON-lines file, appended to (so a resumed run continues the same log).
-    public init(logPath: String, firstStep: Int, lastStep: Int) {
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
-        log = FileHandle(forWritingAtPath: logPath)
-        _ = try? log?.seekToEnd()
+    ///   - logPath: JSON-lines file, appended to (so a resumed run continues the same log); nil for a
+    ///     silent monitor (the ranks of a data-parallel run other than rank 0) that only notes Ctrl-C.
+    public init(logPath: String?, firstStep: Int, lastStep: Int) {
+        if let logPath {
+            if !FileManager.default.fileExists(atPath: logPath) {
+                _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+            }
+            log = FileHandle(forWritingAtPath: logPath)
+            _ = try? log?.seekToEnd()
+        } else {
+            log = nil
+        }
+        silent = logPath == nil
         self.firstStep = firstStep
         self.lastStep = lastStep
         signal(SIGINT, SIG_IGN)
@@ -29,11 +42,23 @@ public final class TrainingMonitor: @unchecked Sendable {
             signal(SIGINT, SIG_DFL)
         }
         source.resume()
-        signalSource = source
+        signal(SIGUSR1, SIG_IGN)
+        let user = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+        user.setEventHandler { [weak self] in
+            let first = self?.lock.withLock { () -> Bool in
+                defer { self?.interrupted = true }
+                return self?.interrupted == false
+            }
+            if first == true {
+                FileHandle.standardError.write(Data("\nSIGUSR1: saving a checkpoint, then stopping\n".utf8))
+            }
+        }
+        user.resume()
+        signalSources = [source, user]
     }
 
     deinit {
-        signalSource?.cancel()
+        signalSources.forEach { $0.cancel() }
         try? log?.close()
     }
 
@@ -48,6 +73,7 @@ public final class TrainingMonitor: @unchecked Sendable {
 
     /// Shows progress for `step` (1-based count of steps done) with a summary text.
     public func show(step: Int, _ summary: String, final: Bool = false) {
+        guard !silent else { return }
         let done = step - firstStep
         let elapsed = Date().timeIntervalSince(started)
         let remaining = done > 0 ? elapsed / Double(done) * Double(lastStep - step) : 0
@@ -62,6 +88,7 @@ public final class TrainingMonitor: @unchecked Sendable {
 
     /// A message on its own line (keeps the progress line intact on a terminal).
     public func note(_ message: String) {
+        guard !silent else { return }
         print((interactive ? "\r\u{1B}[K" : "") + message)
         fflush(nil)
     }

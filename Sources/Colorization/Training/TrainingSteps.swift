@@ -5,20 +5,28 @@ import Tensor
 /// benchmark times them, so what is measured is exactly what trains.
 public enum TrainingSteps {
     /// Pre-training: class-rebalanced cross-entropy on both heads, generator in training mode
-    /// (batch statistics). Returns the two heads' losses.
+    /// (batch statistics). Returns the two heads' losses. Data-parallel (`parallel`), the batch is this
+    /// rank's share of a global batch of `globalBatch` and the losses returned are the global batch's.
     @discardableResult
     public static func pretrain(
         _ generator: any ColorizationNetwork, lightness: Tensor, hints: Tensor? = nil, targetsA: Tensor,
-        targetsB: Tensor, optimizer: Adam
+        targetsB: Tensor, optimizer: Adam, parallel: DataParallel = .single, globalBatch: Int? = nil
     ) -> (a: Float, b: Float) {
+        let local = lightness.shape[0]
+        let weight = parallel.lossWeight(localCount: local, globalCount: globalBatch ?? local)
         var lossA = Tensor(0), lossB = Tensor(0)
-        let (_, grads) = valueAndGradients(of: generator) {
-            (lossA, lossB) = pretrainingLosses(
-                generator, lightness: lightness, hints: hints, targetsA: targetsA, targetsB: targetsB)
-            return lossA + lossB
+        var (_, grads) = parallel.withBatchStatistics {
+            valueAndGradients(of: generator) {
+                (lossA, lossB) = pretrainingLosses(
+                    generator, lightness: lightness, hints: hints, targetsA: targetsA, targetsB: targetsB)
+                return weight == 1 ? lossA + lossB : (lossA + lossB) * weight
+            }
         }
+        parallel.averageGradients(&grads, of: generator)
         optimizer.update(generator, gradients: grads)
-        return (lossA.item, lossB.item)
+        guard parallel.size > 1 else { return (lossA.item, lossB.item) }
+        let total = parallel.sum([Double(lossA.item * weight), Double(lossB.item * weight)])
+        return (Float(total[0] / Double(parallel.size)), Float(total[1] / Double(parallel.size)))
     }
 
     /// The pre-training objective's two terms: each head's rebalanced cross-entropy, the generator
@@ -37,34 +45,46 @@ public enum TrainingSteps {
     /// Critic: real Lab crops against the generator's colours on their L (`lightness`, channel 0
     /// of `lab`, and `hints` if any; the generator runs without a tape, so it is fixed), WGAN-GP
     /// loss with the exact penalty at interpolates mixed by `epsilon` [N, 1, 1, 1].
+    /// Data-parallel (`parallel`), the batch is this rank's share of a global batch of `globalBatch` and
+    /// the objective returned is the global batch's.
     @discardableResult
     public static func critic(
         _ critic: Critic, generator: any ColorizationNetwork, lab: Tensor, lightness: Tensor, hints: Tensor? = nil,
-        epsilon: Tensor, lambda: Float, optimizer: Adam
+        epsilon: Tensor, lambda: Float, optimizer: Adam, parallel: DataParallel = .single, globalBatch: Int? = nil
     ) -> GradientPenalty.CriticObjective {
+        let local = lightness.shape[0]
+        let weight = parallel.lossWeight(localCount: local, globalCount: globalBatch ?? local)
         let fake = Tensor.concatenate(
             [lightness, Colorizer.predictAB(generator, lightness, hints: hints)], axis: 3)
         var objective: GradientPenalty.CriticObjective?
-        let (_, grads) = valueAndGradients(of: critic) {
+        var (_, grads) = valueAndGradients(of: critic) {
             let result = GradientPenalty.criticObjective(
                 critic: { critic($0) }, real: lab, fake: fake, epsilon: epsilon, lambda: lambda)
             objective = result
-            return result.loss
+            return weight == 1 ? result.loss : result.loss * weight
         }
+        parallel.averageGradients(&grads, of: critic)
         optimizer.update(critic, gradients: grads)
         guard let objective else { preconditionFailure("the critic objective is computed inside valueAndGradients") }
-        return objective
+        guard parallel.size > 1 else { return objective }
+        let n = Double(parallel.size), w = Double(weight)
+        let total = parallel.sum([Double(objective.wasserstein) * w, Double(objective.penalty) * w])
+        return objective.replacing(wasserstein: Float(total[0] / n), penalty: Float(total[1] / n))
     }
 
     /// Generator: −mean D(G(L)) with the critic fixed (only the generator's parameters are
     /// differentiated), plus `anchorWeight` × the rebalanced cross-entropy to the true colours so
     /// they stay anchored to the pre-trained distribution. BatchNorm uses its running statistics.
+    /// Data-parallel as `pretrain`.
     @discardableResult
     public static func generator(
         _ generator: any ColorizationNetwork, critic: Critic, lightness: Tensor, hints: Tensor? = nil,
-        targetsA: Tensor, targetsB: Tensor, anchorWeight: Float, optimizer: Adam
+        targetsA: Tensor, targetsB: Tensor, anchorWeight: Float, optimizer: Adam, parallel: DataParallel = .single,
+        globalBatch: Int? = nil
     ) -> Float {
-        let (loss, grads) = valueAndGradients(of: generator) {
+        let local = lightness.shape[0]
+        let weight = parallel.lossWeight(localCount: local, globalCount: globalBatch ?? local)
+        var (loss, grads) = valueAndGradients(of: generator) {
             let output = generator(lightness, hints: hints, training: false)
             let ab = Tensor.concatenate(
                 [generator.colorEstimate(output.logitsA), generator.colorEstimate(output.logitsB)], axis: 3)
@@ -72,9 +92,12 @@ public enum TrainingSteps {
             let anchor =
                 RebalancedCrossEntropy.loss(logits: output.logitsA, targets: targetsA)
                 + RebalancedCrossEntropy.loss(logits: output.logitsB, targets: targetsB)
-            return adversarial + anchor * anchorWeight
+            let total = adversarial + anchor * anchorWeight
+            return weight == 1 ? total : total * weight
         }
+        parallel.averageGradients(&grads, of: generator)
         optimizer.update(generator, gradients: grads)
-        return loss.item
+        guard parallel.size > 1 else { return loss.item }
+        return Float(parallel.sum([Double(loss.item)])[0] / Double(parallel.size))
     }
 }
