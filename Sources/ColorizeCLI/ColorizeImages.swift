@@ -176,7 +176,8 @@ struct ColorizeImages: ParsableCommand {
             TerminalText.print("\(skipped.count) skipped: output already exists (--skip-existing)")
         }
         let stages = ImageStages(
-            pixelLimit: maxPixels, hints: hints, keepColorInput: keepColorInput, overwrite: overwrite, skipExisting: skipExisting,
+            pixelLimit: maxPixels, hints: hints, keepColorInput: keepColorInput, overwrite: overwrite,
+            skipExisting: skipExisting,
             encoding: ImageCodec.EncodingOptions(jpegQuality: jpegQuality, pngCompression: pngCompression),
             unusableFolders: prepareFolders(jobs, removingStaleTemporaries: shard == nil))
         let pipeline = BatchPipeline<ImageWork, ImageWork, ImageWork>(batchSize: batch) { stop.isRequested }
@@ -206,7 +207,8 @@ struct ColorizeImages: ParsableCommand {
             let data: Data
             guard let contents = FileManager.default.contents(atPath: hintsFile) else {
                 throw HintError.unreadableFile(
-                    hintsFile, reason: FileManager.default.fileExists(atPath: hintsFile) ? "not readable" : "no such file")
+                    hintsFile,
+                    reason: FileManager.default.fileExists(atPath: hintsFile) ? "not readable" : "no such file")
             }
             hints += try ColorHint.list(json: contents, source: hintsFile)
         }

@@ -1,6 +1,6 @@
+import Colorization
 import Foundation
 import Imaging
-import Colorization
 
 /// One input on its way through `colorize images`: its job, then its pixels (decoded, then the
 /// result to write), or why it failed.

@@ -96,7 +96,8 @@ func makeWebApplication(
                 return jsonResponse(.badRequest, ["error": "\(error)"])
             }
             if !hints.isEmpty && !colorizer.acceptsHints {
-                return jsonResponse(.badRequest, ["error": HintError.modelTakesNoHints("this server's model").description])
+                return jsonResponse(
+                    .badRequest, ["error": HintError.modelTakesNoHints("this server's model").description])
             }
         }
         let requestedHints = hints

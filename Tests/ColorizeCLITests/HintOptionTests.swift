@@ -10,9 +10,11 @@ import Testing
     static func greyScene(in directory: String) throws -> String {
         let (w, h) = (300, 200)
         var samples = [Float](repeating: 0.7, count: w * h)
-        for y in 0..<h { for x in 0..<w where (x - 90) * (x - 90) + (y - 100) * (y - 100) < 60 * 60 {
-            samples[y * w + x] = 0.45
-        } }
+        for y in 0..<h {
+            for x in 0..<w where (x - 90) * (x - 90) + (y - 100) * (y - 100) < 60 * 60 {
+                samples[y * w + x] = 0.45
+            }
+        }
         let path = directory + "/scene.png"
         try ImageCodec.write(Image(samples: samples, width: w, height: h, channels: 1), to: path)
         return path
@@ -47,7 +49,8 @@ import Testing
         #expect(unparsable.status != 0)
         #expect(unparsable.errors.contains("hint \"10,ten,#fff\": expected X,Y,COLOR"), "\(unparsable.errors)")
         let colour = try CLI.run([input, "--hint", "10,10,#ggg", "-o", directory + "/a.png"])
-        #expect(colour.status != 0 && colour.errors.contains("colours are #rrggbb, #rgb or lab:A,B"), "\(colour.errors)")
+        #expect(
+            colour.status != 0 && colour.errors.contains("colours are #rrggbb, #rgb or lab:A,B"), "\(colour.errors)")
         let outside = try CLI.run([input, "--hint", "300,10,#fff", "-o", directory + "/a.png"])
         #expect(outside.status == 1)
         #expect(

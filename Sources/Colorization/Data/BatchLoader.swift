@@ -44,10 +44,14 @@ public final class BatchLoader: @unchecked Sendable {
     ///   - startBatch: index of the first batch to hand out (the step to resume at).
     ///   - workers: background threads decoding and augmenting.
     ///   - share: the samples of each batch to make (default: all of them).
-    public init(photos: PhotoFolder, size: Int, batchSize: Int, seed: UInt64, startBatch: Int = 0, workers: Int = 2,
-                share: Range<Int>? = nil, capacity: Int = 4, quantizer: ColorQuantizer = ColorQuantizer(),
-                hintSimulation: HintSimulation? = nil,
-                warnings: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }) {
+    public init(
+        photos: PhotoFolder, size: Int, batchSize: Int, seed: UInt64, startBatch: Int = 0, workers: Int = 2,
+        share: Range<Int>? = nil, capacity: Int = 4, quantizer: ColorQuantizer = ColorQuantizer(),
+        hintSimulation: HintSimulation? = nil,
+        warnings: @escaping @Sendable (String) -> Void = {
+            FileHandle.standardError.write(Data("warning: \($0)\n".utf8))
+        }
+    ) {
         self.photos = photos
         self.batchSize = batchSize
         self.share = share ?? 0..<batchSize
@@ -164,12 +168,15 @@ public final class BatchLoader: @unchecked Sendable {
         }
         let shortSide = min(image.width, image.height)
         guard shortSide >= augmenter.size else {
-            exclude(index, "\(path): \(image.width)×\(image.height) is smaller than the training size \(augmenter.size); skipped")
+            exclude(
+                index,
+                "\(path): \(image.width)×\(image.height) is smaller than the training size \(augmenter.size); skipped")
             return nil
         }
         let scale = min(1, Double(2 * augmenter.size) / Double(shortSide))
-        let rgb = image.rgb.resized(width: max(augmenter.size, Int((Double(image.width) * scale).rounded())),
-                                    height: max(augmenter.size, Int((Double(image.height) * scale).rounded())))
+        let rgb = image.rgb.resized(
+            width: max(augmenter.size, Int((Double(image.width) * scale).rounded())),
+            height: max(augmenter.size, Int((Double(image.height) * scale).rounded())))
         condition.lock()
         decoded[index] = rgb
         condition.unlock()

@@ -15,13 +15,18 @@ public struct TrainingBatch: Sendable {
 
     /// Stacks size×size×3 Lab/100 rasters, with the hint field of `hintPoints` (one list per sample).
     public init(samples: [Raster], quantizer: ColorQuantizer, hintPoints: [[HintPoint]]? = nil) {
-        precondition(!samples.isEmpty && samples.allSatisfy { $0.channels == 3 && $0.width == samples[0].width && $0.height == samples[0].height },
-                     "a batch needs Lab rasters of one size")
+        precondition(
+            !samples.isEmpty
+                && samples.allSatisfy {
+                    $0.channels == 3 && $0.width == samples[0].width && $0.height == samples[0].height
+                },
+            "a batch needs Lab rasters of one size")
         let (n, h, w) = (samples.count, samples[0].height, samples[0].width)
         let values = samples.flatMap(\.values)
         lab = Tensor(shape: [n, h, w, 3], values: values)
         let pixels = n * h * w
-        var l = [Float](repeating: 0, count: pixels), a = [Int](repeating: 0, count: pixels), b = [Int](repeating: 0, count: pixels)
+        var l = [Float](repeating: 0, count: pixels), a = [Int](repeating: 0, count: pixels),
+            b = [Int](repeating: 0, count: pixels)
         for p in 0..<pixels {
             l[p] = values[3 * p]
             a[p] = quantizer.index(values[3 * p + 1])

@@ -14,7 +14,9 @@ public struct ColorHint: Sendable, Equatable, Codable {
     public private(set) var b: Float
 
     public init(x: Double, y: Double, color: String) throws(HintError) {
-        guard x.isFinite, y.isFinite else { throw .unparsable("\(x),\(y),\(color)", reason: "coordinates must be numbers") }
+        guard x.isFinite, y.isFinite else {
+            throw .unparsable("\(x),\(y),\(color)", reason: "coordinates must be numbers")
+        }
         (self.x, self.y, self.color) = (x, y, color)
         (a, b) = try Self.chroma(color)
     }
@@ -81,7 +83,8 @@ public struct ColorHint: Sendable, Equatable, Codable {
         let decoder = JSONDecoder()
         do {
             let isList = data.first { !" \t\r\n".utf8.contains($0) } == UInt8(ascii: "[")
-            return isList ? try decoder.decode([ColorHint].self, from: data) : try decoder.decode(Wrapped.self, from: data).hints
+            return isList
+                ? try decoder.decode([ColorHint].self, from: data) : try decoder.decode(Wrapped.self, from: data).hints
         } catch let error as HintError {
             throw error
         } catch {

@@ -98,7 +98,9 @@ public enum HintField {
     static func patch(_ point: HintPoint, width: Int, height: Int) -> (Int, Int, Int, Int) {
         let half = (max(point.side, 1) - 1) / 2
         let x0 = min(max(point.x - half, 0), width - 1), y0 = min(max(point.y - half, 0), height - 1)
-        return (x0, min(width, max(x0 + 1, point.x - half + max(point.side, 1))),
-                y0, min(height, max(y0 + 1, point.y - half + max(point.side, 1))))
+        return (
+            x0, min(width, max(x0 + 1, point.x - half + max(point.side, 1))),
+            y0, min(height, max(y0 + 1, point.y - half + max(point.side, 1)))
+        )
     }
 }

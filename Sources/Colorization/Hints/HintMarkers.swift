@@ -11,11 +11,15 @@ public enum HintMarkers {
             let y0 = Int(hint.y - radius - 2), y1 = Int(hint.y + radius + 2)
             for y in max(0, y0)...min(image.height - 1, max(0, y1)) {
                 for x in max(0, x0)...min(image.width - 1, max(0, x1)) {
-                    let d = ((Double(x) + 0.5 - hint.x) * (Double(x) + 0.5 - hint.x)
+                    let d =
+                        ((Double(x) + 0.5 - hint.x) * (Double(x) + 0.5 - hint.x)
                         + (Double(y) + 0.5 - hint.y) * (Double(y) + 0.5 - hint.y)).squareRoot()
                     let color: [Float]? =
-                        d <= radius - 1.5 ? [fill.r, fill.g, fill.b] : d <= radius ? [0.1, 0.1, 0.1]
-                        : d <= radius + 1.2 ? [1, 1, 1] : nil
+                        d <= radius - 1.5
+                        ? [fill.r, fill.g, fill.b]
+                        : d <= radius
+                            ? [0.1, 0.1, 0.1]
+                            : d <= radius + 1.2 ? [1, 1, 1] : nil
                     guard let color else { continue }
                     for k in 0..<3 { result[x, y, k] = color[k] }
                 }

@@ -12,7 +12,8 @@ public struct HintSimulation: Sendable {
     public init() {}
 
     /// Points for a crop given as Lab/100 values [H, W, 3] row-major.
-    public func points(lab: ArraySlice<Float>, width: Int, height: Int, using random: inout TensorRandom) -> [HintPoint] {
+    public func points(lab: ArraySlice<Float>, width: Int, height: Int, using random: inout TensorRandom) -> [HintPoint]
+    {
         guard random.nextUniform() >= noneProbability else { return [] }
         var count = 1
         while count < maximumCount && random.nextUniform() >= geometricP { count += 1 }

@@ -61,7 +61,8 @@ public final class Colorizer: @unchecked Sendable {
             input.reserveCapacity(indices.count * w * h)
             for i in indices { input += batch[i].lightness(width: w, height: h).values.map { $0 * 0.01 } }
             let lightness = Tensor(shape: [indices.count, h, w, 1], values: input)
-            let field = hinted
+            let field =
+                hinted
                 ? HintField.make(
                     lightness: lightness,
                     points: indices.map { i in
