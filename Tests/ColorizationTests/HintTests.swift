@@ -132,6 +132,27 @@ import Testing
         #expect(abs(edge.a - 0.02) < 1e-6)  // clipped to x 0…4
     }
 
+    /// Without hints the generator runs its hint branches on one zero pixel and broadcasts: the
+    /// same logits as a full-size zero field.
+    @Test func noHintsEqualsAnAllZeroField() throws {
+        let colorizer = try Colorizer(modelPath: Self.shippedModel)
+        try #require(colorizer.acceptsHints, "Models/default.safetensors takes no hints")
+        var random = TensorRandom(seed: 3)
+        let lightness = Tensor.uniform([2, 64, 96, 1], using: &random)
+        let zeros = HintField.make(lightness: lightness, points: [[], []], bins: 16)
+        let (plain, zeroed) = withoutGradients {
+            (
+                colorizer.generator(lightness, training: false),
+                colorizer.generator(lightness, hints: zeros, training: false)
+            )
+        }
+        for (a, b) in [(plain.logitsA, zeroed.logitsA), (plain.logitsB, zeroed.logitsB)] {
+            #expect(a.shape == b.shape)
+            let difference = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 1
+            #expect(difference < 1e-4, "largest logit difference \(difference)")
+        }
+    }
+
     /// The shipped model follows clicks: at each hinted pixel the predicted a, b move most of the
     /// way to the hint's, on a grey scene whose regions carry no colour cue.
     @Test func theShippedModelMovesHintedPixelsTowardsTheHint() throws {

@@ -165,19 +165,10 @@ struct DistributedTrainingTests {
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = process.standardOutput
         try process.run()
-        let deadline = Date().addingTimeInterval(180)
-        while process.isRunning && Date() < deadline && (Self.losses(run).keys.max() ?? 0) < 3 { usleep(100_000) }
-        guard let victim = Self.children(of: process.processIdentifier).first(where: { Self.rank(of: $0) == 1 }) else {
-            Issue.record("no rank 1 among mpirun's children")
-            kill(process.processIdentifier, SIGKILL)
+        guard case let (victim, seconds)? = Self.signalRankOne(SIGSTOP, of: process, run: run, afterStep: 3) else {
+            Issue.record("the job ended early or has no rank 1")
             return
         }
-        let stopped = Date()
-        kill(victim, SIGSTOP)
-        while process.isRunning && Date().timeIntervalSince(stopped) < 60 { usleep(50_000) }
-        let seconds = Date().timeIntervalSince(stopped)
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
         kill(victim, SIGKILL)
         let output = Self.output(of: "hung", in: root)
         print("the job ended \(String(format: "%.1f", seconds)) s after rank 1 stopped")
@@ -234,6 +225,28 @@ struct DistributedTrainingTests {
     }
 
     /// Processes whose parent is `parent`.
+    /// Waits until `job` (mpirun) has logged `step`, sends `signal` to its rank 1 and measures how long
+    /// the job then takes to end (killed after 60 s). Nil (and the job killed) if it ended first or has
+    /// no rank 1.
+    static func signalRankOne(
+        _ signal: Int32, of job: Process, run: String, afterStep step: Int
+    ) -> (rank: pid_t, seconds: Double)? {
+        let deadline = Date().addingTimeInterval(180)
+        while job.isRunning && Date() < deadline && (losses(run).keys.max() ?? 0) < step { usleep(100_000) }
+        guard job.isRunning, let victim = children(of: job.processIdentifier).first(where: { rank(of: $0) == 1 })
+        else {
+            kill(job.processIdentifier, SIGKILL)
+            return nil
+        }
+        let sent = Date()
+        kill(victim, signal)
+        while job.isRunning && Date().timeIntervalSince(sent) < 60 { usleep(50_000) }
+        let seconds = Date().timeIntervalSince(sent)
+        if job.isRunning { kill(job.processIdentifier, SIGKILL) }
+        job.waitUntilExit()
+        return (victim, seconds)
+    }
+
     static func children(of parent: Int32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { pid in
@@ -256,21 +269,11 @@ struct DistributedTrainingTests {
             Self.mpirunArguments(ranks: 2)
                 + Self.pretrainArguments(photos: photos, weights: weights, out: run, steps: 100_000),
             in: root, name: "killed")
-        // Wait for the first checkpoint (step 10) and a few steps beyond it.
-        let deadline = Date().addingTimeInterval(180)
-        while job.isRunning && Date() < deadline && (Self.losses(run).keys.max() ?? 0) < 13 { usleep(100_000) }
-        #expect(job.isRunning, "the job ended early: \(Self.output(of: "killed", in: root))")
-        guard let victim = Self.children(of: job.processIdentifier).first(where: { Self.rank(of: $0) == 1 }) else {
-            Issue.record("no rank 1 among mpirun's children")
-            kill(job.processIdentifier, SIGKILL)
+        // After the first checkpoint (step 10) and a few steps beyond it.
+        guard case let (_, seconds)? = Self.signalRankOne(SIGKILL, of: job, run: run, afterStep: 13) else {
+            Issue.record("the job ended early: \(Self.output(of: "killed", in: root))")
             return
         }
-        let killed = Date()
-        kill(victim, SIGKILL)
-        while job.isRunning && Date().timeIntervalSince(killed) < 60 { usleep(50_000) }
-        let seconds = Date().timeIntervalSince(killed)
-        if job.isRunning { kill(job.processIdentifier, SIGKILL) }
-        job.waitUntilExit()
         print("mpirun ended \(String(format: "%.2f", seconds)) s after rank 1 was killed")
         #expect(seconds < 30, "the job outlived its killed rank by \(seconds) s")
         #expect(job.terminationStatus != 0)

@@ -105,11 +105,13 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
         checkInput(lightness, hints: hints)
         let slope: Float = 0.1
         func up(_ x: Tensor) -> Tensor { x.upsampledNearest(2) }
-        // Without hints the branches see a zero field (their biases are trained for that case).
+        // Without hints the branches see a zero field (their biases are trained for that case). It is
+        // the same at every pixel, so one pixel stands for it and its results broadcast: a full-size
+        // zero field would cost a 3×3 convolution over 100+ channels (180 MB for a 192×256 input).
         let field =
             hintStem == nil
             ? nil
-            : hints ?? .zeros(Array(lightness.shape.dropLast()) + [HintField.channels(bins: configuration.bins)])
+            : hints ?? .zeros([lightness.shape[0], 1, 1, HintField.channels(bins: configuration.bins)])
         // L (0…1) as the 0–255 grey the encoder was trained on, then its own normalisation.
         let f = encoder.features(
             EfficientNetLite.normalized(lightness * 255), addingToStem: field.flatMap { hintStem?($0) },
