@@ -20,8 +20,10 @@ public final class Conv2D: Layer, @unchecked Sendable {
     public let stride: Int
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, using random: inout TensorRandom) {
-        weight = Parameter(glorotUniform([kernel, kernel, inChannels, outChannels], fanIn: kernel * kernel * inChannels,
-                                         fanOut: kernel * kernel * outChannels, using: &random))
+        weight = Parameter(
+            glorotUniform(
+                [kernel, kernel, inChannels, outChannels], fanIn: kernel * kernel * inChannels,
+                fanOut: kernel * kernel * outChannels, using: &random))
         bias = Parameter(.zeros([outChannels]))
         self.stride = stride
     }
@@ -39,7 +41,10 @@ public final class Conv2D: Layer, @unchecked Sendable {
 
     /// Multiply-adds of one call on an input of spatial size h×w, batch n.
     public func multiplyAdds(n: Int, h: Int, w: Int) -> Int {
-        ConvolutionGeometry(inputShape: [n, h, w, weight.value.shape[2]], filterShape: weight.value.shape, stride: stride, padding: .same).multiplyAdds
+        ConvolutionGeometry(
+            inputShape: [n, h, w, weight.value.shape[2]], filterShape: weight.value.shape, stride: stride,
+            padding: .same
+        ).multiplyAdds
     }
 }
 
@@ -55,7 +60,9 @@ public final class Dense: Layer, @unchecked Sendable {
 
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
 
-    public func callAsFunction(_ x: Tensor, training: Bool = false) -> Tensor { Tensor.matmul(x, weight.value) + bias.value }
+    public func callAsFunction(_ x: Tensor, training: Bool = false) -> Tensor {
+        Tensor.matmul(x, weight.value) + bias.value
+    }
 }
 
 /// Batch normalisation over the last (channel) axis, as Keras: in training the batch statistics

@@ -23,8 +23,9 @@ extension Tensor {
         _ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float, replicas: (any CrossReplicaSum)? = nil
     ) -> (output: Tensor, mean: Tensor, variance: Tensor) {
         let channels = x.shape.last ?? 1
-        precondition(x.rank >= 2 && gamma.shape == [channels] && beta.shape == [channels],
-                     "batchNormalized: x \(x.shape), γ \(gamma.shape), β \(beta.shape) need γ, β of [channels]")
+        precondition(
+            x.rank >= 2 && gamma.shape == [channels] && beta.shape == [channels],
+            "batchNormalized: x \(x.shape), γ \(gamma.shape), β \(beta.shape) need γ, β of [channels]")
         let rows = x.count / channels
         let mean = TensorStorage(count: channels), variance = TensorStorage(count: channels)
         let out = TensorStorage(count: x.count)
@@ -60,14 +61,17 @@ extension Tensor {
                 }
             }
         }
-        let meanTensor = Tensor(storage: mean, shape: [channels]), varianceTensor = Tensor(storage: variance, shape: [channels])
+        let meanTensor = Tensor(storage: mean, shape: [channels]),
+            varianceTensor = Tensor(storage: variance, shape: [channels])
         let output = record(out, shape: x.shape, inputs: [x, gamma, beta]) { g, _, needed in
             // A recorded backward (create-graph) differentiates the composed definition instead, so
             // that it can be differentiated again; the fused rule below is first-order only.
             if Autodiff.isRecording {
                 precondition(replicas == nil, "synchronised BatchNorm has a first-order backward only")
                 let y = batchNormalizedComposed(x, gamma: gamma, beta: beta, epsilon: epsilon)
-                return gradients(of: (y * g).sum(), wrt: [x, gamma, beta], createGraph: true).enumerated().map { needed[$0] ? $1 : nil }
+                return gradients(of: (y * g).sum(), wrt: [x, gamma, beta], createGraph: true).enumerated().map {
+                    needed[$0] ? $1 : nil
+                }
             }
             return BatchNormKernels.backward(
                 g, x, mean: meanTensor, variance: varianceTensor, gamma: gamma, epsilon: epsilon, needed: needed,
@@ -90,8 +94,10 @@ extension Tensor {
 private enum BatchNormKernels {
     /// sums[c] = Σ over rows of what `body(row, sums)` adds: rows split across the threads, each into
     /// its own zeroed partial sums, added in part order (so the result does not depend on timing).
-    static func channelSums(rows: Int, channels: Int, into sums: UnsafeMutablePointer<Float>,
-                            _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+    static func channelSums(
+        rows: Int, channels: Int, into sums: UnsafeMutablePointer<Float>,
+        _ body: (Int, UnsafeMutablePointer<Float>) -> Void
+    ) {
         sums.initialize(repeating: 0, count: channels)
         Parallel.sumOfParts(rows, cost: channels, count: channels, into: sums) { range, partial in
             for row in range { body(row, partial) }
@@ -149,6 +155,9 @@ private enum BatchNormKernels {
             }
             dx = Tensor(storage: out, shape: x.shape)
         }
-        return [dx, needed[1] ? Tensor(storage: sumGX, shape: [channels]) : nil, needed[2] ? Tensor(storage: sumG, shape: [channels]) : nil]
+        return [
+            dx, needed[1] ? Tensor(storage: sumGX, shape: [channels]) : nil,
+            needed[2] ? Tensor(storage: sumG, shape: [channels]) : nil,
+        ]
     }
 }

@@ -26,10 +26,13 @@ public enum GradientPenalty {
     ///   - critic: maps a Lab batch [N, H, W, 3] to scores [N, 1].
     ///   - real, fake: batches of the same shape; `fake` should be detached from the generator.
     ///   - epsilon: per-sample mixing weights [N, 1, 1, 1] drawn from U(0, 1).
-    public static func criticObjective(critic: (Tensor) -> Tensor, real: Tensor, fake: Tensor,
-                                       epsilon: Tensor, lambda: Float) -> CriticObjective {
-        precondition(real.shape == fake.shape && epsilon.shape == [real.shape[0], 1, 1, 1],
-                     "real \(real.shape), fake \(fake.shape), epsilon \(epsilon.shape)")
+    public static func criticObjective(
+        critic: (Tensor) -> Tensor, real: Tensor, fake: Tensor,
+        epsilon: Tensor, lambda: Float
+    ) -> CriticObjective {
+        precondition(
+            real.shape == fake.shape && epsilon.shape == [real.shape[0], 1, 1, 1],
+            "real \(real.shape), fake \(fake.shape), epsilon \(epsilon.shape)")
         let realScore = critic(real).mean()
         let fakeScore = critic(fake).mean()
         let interpolated = (real * epsilon + fake * (1 - epsilon)).detached().requiringGradient()

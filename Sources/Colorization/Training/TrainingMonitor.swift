@@ -38,7 +38,8 @@ public final class TrainingMonitor: @unchecked Sendable {
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler { [weak self] in
             self?.lock.withLock { self?.interrupted = true }
-            FileHandle.standardError.write(Data("\ninterrupted: saving a checkpoint, then stopping (Ctrl-C again to abort)\n".utf8))
+            FileHandle.standardError.write(
+                Data("\ninterrupted: saving a checkpoint, then stopping (Ctrl-C again to abort)\n".utf8))
             signal(SIGINT, SIG_DFL)
         }
         source.resume()
@@ -77,7 +78,8 @@ public final class TrainingMonitor: @unchecked Sendable {
         let done = step - firstStep
         let elapsed = Date().timeIntervalSince(started)
         let remaining = done > 0 ? elapsed / Double(done) * Double(lastStep - step) : 0
-        let line = "step \(step)/\(lastStep)  \(summary)  elapsed \(Self.duration(elapsed))  ETA \(Self.duration(remaining))"
+        let line =
+            "step \(step)/\(lastStep)  \(summary)  elapsed \(Self.duration(elapsed))  ETA \(Self.duration(remaining))"
         if interactive {
             print("\r\u{1B}[K" + line, terminator: final ? "\n" : "")
         } else {
@@ -95,6 +97,7 @@ public final class TrainingMonitor: @unchecked Sendable {
 
     static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+        return s >= 3600
+            ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
     }
 }
