@@ -74,6 +74,9 @@ public enum ModelFile {
         else {
             throw .malformed(path: path, reason: "no generator configuration in its metadata (not a Colorize model?)")
         }
+        guard !configuration.acceptsHints || configuration.architecture != .seed else {
+            throw .malformed(path: path, reason: "the seed's U-Net takes no colour hints, but the file says it does")
+        }
         let weights = metadata["magic_weights"].flatMap {
             try? JSONDecoder().decode(MagicWeights.self, from: Data($0.utf8))
         }
