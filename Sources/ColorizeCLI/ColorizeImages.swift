@@ -123,6 +123,9 @@ struct ColorizeImages: ParsableCommand {
         }
         guard (1...64).contains(batch) else { throw ValidationError("--batch must be between 1 and 64 (got \(batch))") }
         guard maxPixels >= 1 else { throw ValidationError("--max-pixels must be at least 1 (got \(maxPixels))") }
+        for text in hint {
+            do { _ = try ColorHint(parsing: text) } catch { throw ValidationError(error.description) }
+        }
         if skipExisting && overwrite {
             throw ValidationError(
                 "--skip-existing and --overwrite exclude each other (keep or replace existing outputs)")
