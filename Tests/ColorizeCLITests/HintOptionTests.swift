@@ -50,7 +50,7 @@ import Testing
         #expect(unparsable.errors.contains("hint \"10,ten,#fff\": expected X,Y,COLOR"), "\(unparsable.errors)")
         let colour = try CLI.run([input, "--hint", "10,10,#ggg", "-o", directory + "/a.png"])
         #expect(
-            colour.status != 0 && colour.errors.contains("colours are #rrggbb, #rgb or lab:A,B"), "\(colour.errors)")
+            colour.status == 2 && colour.errors.contains("colours are #rrggbb, #rgb or lab:A,B"), "\(colour.errors)")
         let outside = try CLI.run([input, "--hint", "300,10,#fff", "-o", directory + "/a.png"])
         #expect(outside.status == 1)
         #expect(
