@@ -8,9 +8,6 @@ import Testing
 /// Colour hints: their text and JSON forms, the hint field the network reads, the simulated clicks
 /// it trains on, and that the shipped model follows them.
 @Suite struct HintTests {
-    static let shippedModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Models/default.safetensors").path
-
     @Test func parsesHexAndLabColours() throws {
         let red = try ColorHint(parsing: "120,45,#c0392b")
         let lab = ColorSpace.lab(r: 0xC0 / 255, g: 0x39 / 255, b: 0x2B / 255)
@@ -135,7 +132,7 @@ import Testing
     /// Without hints the generator runs its hint branches on one zero pixel and broadcasts: the
     /// same logits as a full-size zero field.
     @Test func noHintsEqualsAnAllZeroField() throws {
-        let colorizer = try Colorizer(modelPath: Self.shippedModel)
+        let colorizer = try Colorizer(modelPath: TestModels.shipped)
         try #require(colorizer.acceptsHints, "Models/default.safetensors takes no hints")
         var random = TensorRandom(seed: 3)
         let lightness = Tensor.uniform([2, 64, 96, 1], using: &random)
@@ -156,7 +153,7 @@ import Testing
     /// The shipped model follows clicks: at each hinted pixel the predicted a, b move most of the
     /// way to the hint's, on a grey scene whose regions carry no colour cue.
     @Test func theShippedModelMovesHintedPixelsTowardsTheHint() throws {
-        let colorizer = try Colorizer(modelPath: Self.shippedModel)
+        let colorizer = try Colorizer(modelPath: TestModels.shipped)
         try #require(colorizer.acceptsHints, "Models/default.safetensors takes no hints")
         let (w, h) = (320, 240)
         var samples = [Float](repeating: 0, count: w * h)

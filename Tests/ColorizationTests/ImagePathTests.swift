@@ -8,9 +8,6 @@ import Testing
 /// The 8-bit strip-wise image path gives the colours of the former float path: whole-image Lab
 /// rasters, `Raster.resized` down and up, `ColorSpace.rgb(fromLab:keepingLightness:)`, rounded.
 @Suite struct ImagePathTests {
-    static let model = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Models/default.safetensors").path
-
     /// The former colorization, kept here as the reference the new path is measured against.
     static func formerColorize(_ image: Image, _ colorizer: Colorizer) -> PixelImage {
         let lightness = ColorSpace.lab(fromRGB: image.color).channel(0)
@@ -48,7 +45,7 @@ import Testing
 
     @Test(arguments: [(333, 517, 1), (640, 480, 3), (301, 199, 4), (1000, 37, 2)])
     func sameColoursAsTheFloatPath(shape: (Int, Int, Int)) throws {
-        let colorizer = try Colorizer(modelPath: Self.model)
+        let colorizer = try Colorizer(modelPath: TestModels.shipped)
         let pixels = Self.picture(width: shape.0, height: shape.1, channels: shape.2)
         let fresh = colorizer.colorize(pixels)
         let former = Self.formerColorize(pixels.image, colorizer)
@@ -70,7 +67,7 @@ import Testing
 
     /// Images batched through the network come out as when colorized one by one.
     @Test func batchingGivesTheSameColours() throws {
-        let colorizer = try Colorizer(modelPath: Self.model)
+        let colorizer = try Colorizer(modelPath: TestModels.shipped)
         let images = [
             Self.picture(width: 640, height: 480, channels: 1), Self.picture(width: 400, height: 300, channels: 3),
             Self.picture(width: 200, height: 500, channels: 1), Self.picture(width: 641, height: 481, channels: 4),

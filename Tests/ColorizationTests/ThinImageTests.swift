@@ -10,17 +10,6 @@ import Testing
         (65500, 1), (1, 10_000_000), (10000, 10000), (4000, 3000), (64, 64), (1, 1),
     ]
 
-    /// A tiny generator saved once for the end-to-end cases.
-    static let modelPath: String = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "colorize-thin-model-\(UUID().uuidString).safetensors"
-        ).path
-        try? ModelFile.save(
-            Generator(ModelConfiguration(size: 64, widthMultiplier: 0.125)), magicWeights: .uniform(),
-            step: 1, stage: "test", to: path)
-        return path
-    }()
-
     @Test(arguments: [192, 128])
     func networkInputIsBounded(size: Int) {
         let limit = Colorizer.maxSide(size: size)
@@ -62,7 +51,7 @@ import Testing
 
     @Test(arguments: [(65500, 1), (1, 100_000)], [nil, 128])
     func colorizesThinImage(dimensions: (Int, Int), networkSize: Int?) throws {
-        let colorizer = try Colorizer(modelPath: Self.modelPath)
+        let colorizer = try Colorizer(modelPath: TestModels.tiny)
         let (width, height) = dimensions
         let grey = Image(
             samples: (0..<(width * height)).map { Float($0 % 251) / 251 }, width: width, height: height, channels: 1)

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Tensor
 import Testing
 
 @testable import Colorization
@@ -89,7 +90,7 @@ import Testing
             #expect(abs(dx - expected.0) < 0.05 && abs(dy - expected.1) < 0.05, "at (\(x), \(y)): \(dx), \(dy)")
         }
 
-        var random = VideoTestRandom(seed: 5)
+        var random = TensorRandom(seed: 5)
         var noisy = previous
         noisy.values = noisy.values.map { $0 + Float.random(in: -1.5...1.5, using: &random) }
         let still = OpticalFlow.estimateWithCameraMotion(current: noisy, previous: previous)
@@ -112,7 +113,7 @@ import Testing
     /// motion, so flicker falls several-fold and the colour stays closer to the truth, not further.
     @Test func filterFollowsMotionAndRemovesFlicker() {
         var filter = TemporalFilter(settings: .init(stability: 0.8))
-        var random = VideoTestRandom(seed: 7)
+        var random = TensorRandom(seed: 7)
         let (w, h) = (96, 72)
         var previousRaw: Raster?, previousOut: Raster?
         var rawFlicker = 0.0, outFlicker = 0.0, rawError = 0.0, outError = 0.0, counted = 0
@@ -149,7 +150,7 @@ import Testing
 
     @Test func aSceneCutRestartsTheFilter() {
         var filter = TemporalFilter(settings: .init(stability: 0.9))
-        var random = VideoTestRandom(seed: 3)
+        var random = TensorRandom(seed: 3)
         for frame in 0..<5 {
             let l = Self.lightness(width: 64, height: 48, shiftX: Double(frame), shiftY: 0)
             _ = filter.filter(
@@ -179,7 +180,7 @@ import Testing
     @Test func flickerMeterCompensatesMotion() {
         let (w, h) = (96, 72)
         var meter = FlickerMeter(videos: 2)
-        var random = VideoTestRandom(seed: 1)
+        var random = TensorRandom(seed: 1)
         for frame in 0..<6 {
             let shift = 1.3 * Double(frame)
             let l = Self.lightness(width: w, height: h, shiftX: shift, shiftY: 0)
@@ -202,18 +203,5 @@ import Testing
             results[0].uncompensated > 0.6 && results[0].fineFlicker < 0.2,
             "without compensation the motion shows: \(results[0].uncompensated), \(results[0].fineFlicker)")
         #expect(abs(results[1].flicker - 4) < 0.4, "blinking a by ±2: \(results[1].flicker)")
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so noisy tests give the same numbers every run.
-struct VideoTestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

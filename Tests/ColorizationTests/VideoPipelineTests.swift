@@ -25,17 +25,6 @@ struct VideoPipelineTests {
         try #require(result.status == 0, "ffmpeg \(arguments): \(result.errors)")
     }
 
-    /// A tiny generator saved once (the pipeline, not the colours, is under test).
-    static let modelPath: String = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "colorize-video-model-\(UUID().uuidString).safetensors"
-        ).path
-        try? ModelFile.save(
-            Generator(ModelConfiguration(size: 64, widthMultiplier: 0.125)), magicWeights: .uniform(),
-            step: 1, stage: "test", to: path)
-        return path
-    }()
-
     /// A photo-like colour picture: gradients and a few blobs.
     static func photo(width: Int = 240, height: Int = 180) -> Image {
         var samples: [Float] = []
@@ -124,7 +113,7 @@ struct VideoPipelineTests {
         ])
         let info = try VideoInfo.probe(input, tools: tools)
         #expect(info.estimatedFrames == 12)
-        let video = VideoColorizer(colorizer: try Colorizer(modelPath: Self.modelPath), tools: tools)
+        let video = VideoColorizer(colorizer: try Colorizer(modelPath: TestModels.tiny), tools: tools)
         let summary = try video.run(
             input: input, info: info, output: output, container: .mp4,
             settings: VideoColorizer.Settings(batch: 3, encoding: FrameWriter.Settings(preset: "veryfast")))
@@ -135,7 +124,7 @@ struct VideoPipelineTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["in.mp4", "out.mp4"])
 
         let cancelled = directory + "/cancelled.mp4"
-        let stopping = VideoColorizer(colorizer: try Colorizer(modelPath: Self.modelPath), tools: tools)
+        let stopping = VideoColorizer(colorizer: try Colorizer(modelPath: TestModels.tiny), tools: tools)
         stopping.cancel()
         #expect(throws: VideoError.cancelled) {
             try stopping.run(input: input, info: info, output: cancelled, container: .mp4, settings: .init())

@@ -17,11 +17,16 @@ public struct HintSimulation: Sendable {
         guard random.nextUniform() >= noneProbability else { return [] }
         var count = 1
         while count < maximumCount && random.nextUniform() >= geometricP { count += 1 }
-        return (0..<count).map { _ in
-            let x = Int(random.next() % UInt64(width)), y = Int(random.next() % UInt64(height))
-            let side = 1 + Int(random.next() % 9)
-            return Self.point(lab: lab, width: width, height: height, x: x, y: y, side: side)
-        }
+        return (0..<count).map { _ in Self.randomPoint(lab: lab, width: width, height: height, using: &random) }
+    }
+
+    /// A point at a uniformly drawn pixel, its colour the mean ab of a patch of side 1…9 around it.
+    public static func randomPoint(
+        lab: ArraySlice<Float>, width: Int, height: Int, using random: inout TensorRandom
+    ) -> HintPoint {
+        let x = Int(random.next() % UInt64(width)), y = Int(random.next() % UInt64(height))
+        let side = 1 + Int(random.next() % 9)
+        return point(lab: lab, width: width, height: height, x: x, y: y, side: side)
     }
 
     /// The point at (x, y) whose colour is the mean ab of its patch (clipped to the image).

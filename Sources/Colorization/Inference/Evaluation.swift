@@ -113,11 +113,9 @@ public struct Evaluation: Sendable {
         let lab = ColorSpace.lab(fromRGB: original)
         var random = TensorRandom(seed: seed)
         return (0..<count).map { _ in
-            let x = Int(random.next() % UInt64(original.width)), y = Int(random.next() % UInt64(original.height))
-            let point = HintSimulation.point(
-                lab: lab.values[...], width: lab.width, height: lab.height, x: x, y: y,
-                side: 1 + Int(random.next() % 9))
-            return ColorHint(x: Double(x) + 0.5, y: Double(y) + 0.5, a: point.a, b: point.b)
+            let point = HintSimulation.randomPoint(
+                lab: lab.values[...], width: lab.width, height: lab.height, using: &random)
+            return ColorHint(x: Double(point.x) + 0.5, y: Double(point.y) + 0.5, a: point.a, b: point.b)
         }
     }
 

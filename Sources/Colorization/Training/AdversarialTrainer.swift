@@ -190,7 +190,7 @@ public final class AdversarialTrainer {
                     epsilon: epsilon,
                     lambda: options.lambda, optimizer: criticAdam, parallel: parallel,
                     globalBatch: options.batchSize)
-                stopping = parallel.sum([monitor.wasInterrupted ? 1 : 0])[0] > 0
+                stopping = parallel.anyRank(monitor.wasInterrupted)
                 criticSteps += 1
                 guard objective.wasserstein.isFinite, objective.penalty.isFinite else {
                     throw Pretrainer.Failure.nonFiniteLoss(
@@ -221,7 +221,7 @@ public final class AdversarialTrainer {
                     targetsB: targetsB, anchorWeight: options.anchorWeight, optimizer: generatorAdam,
                     parallel: parallel, globalBatch: options.batchSize)
                 generatorSteps += 1
-                stopping = parallel.sum([monitor.wasInterrupted ? 1 : 0])[0] > 0
+                stopping = parallel.anyRank(monitor.wasInterrupted)
                 guard loss.isFinite else {
                     throw Pretrainer.Failure.nonFiniteLoss(
                         what: "the generator's loss", step: generatorSteps, lastCheckpoint: generatorPath)

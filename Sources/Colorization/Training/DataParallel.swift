@@ -43,9 +43,22 @@ public final class DataParallel: @unchecked Sendable {
         batchSize * rank / size..<batchSize * (rank + 1) / size
     }
 
-    /// The factor on this rank's mean loss over `localCount` samples of a global batch of `globalCount`.
-    public func lossWeight(localCount: Int, globalCount: Int) -> Float {
-        Float(localCount * size) / Float(globalCount)
+    /// The factor on this rank's mean loss over `localCount` samples of a global batch of `globalCount`
+    /// (nil: this rank's batch is the whole batch).
+    public func lossWeight(localCount: Int, globalCount: Int?) -> Float {
+        Float(localCount * size) / Float(globalCount ?? localCount)
+    }
+
+    /// The global batch's values from each rank's `values` (means over its share) weighted by
+    /// `weight` (`lossWeight`): Σ_r w_r·v_r / N. One process: `values` as they are.
+    public func globalMeans(_ values: [Float], weight: Float = 1) -> [Float] {
+        guard size > 1 else { return values }
+        return sum(values.map { Double($0) * Double(weight) }).map { Float($0 / Double(size)) }
+    }
+
+    /// Whether `flag` holds on any rank (a stop asked for on one rank stops all after the same step).
+    public func anyRank(_ flag: Bool) -> Bool {
+        sum([flag ? 1 : 0])[0] > 0
     }
 
     /// Runs `body` (a forward and backward pass) with BatchNorm's statistics shared across ranks when

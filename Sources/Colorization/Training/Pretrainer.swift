@@ -210,7 +210,7 @@ public final class Pretrainer {
                         floats, Double(floats * 4) / 1e6, buckets, parallel.size))
             }
             // Ctrl-C on any rank stops every rank after the same step.
-            stopping = parallel.sum([monitor.wasInterrupted ? 1 : 0])[0] > 0
+            stopping = parallel.anyRank(monitor.wasInterrupted)
             guard losses.a.isFinite, losses.b.isFinite else {
                 throw Failure.nonFiniteLoss(what: "the loss", step: step, lastCheckpoint: checkpointPath)
             }

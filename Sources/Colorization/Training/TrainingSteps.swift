@@ -12,8 +12,7 @@ public enum TrainingSteps {
         _ generator: any ColorizationNetwork, lightness: Tensor, hints: Tensor? = nil, targetsA: Tensor,
         targetsB: Tensor, optimizer: Adam, parallel: DataParallel = .single, globalBatch: Int? = nil
     ) -> (a: Float, b: Float) {
-        let local = lightness.shape[0]
-        let weight = parallel.lossWeight(localCount: local, globalCount: globalBatch ?? local)
+        let weight = parallel.lossWeight(localCount: lightness.shape[0], globalCount: globalBatch)
         var lossA = Tensor(0), lossB = Tensor(0)
         var (_, grads) = parallel.withBatchStatistics {
             valueAndGradients(of: generator) {
@@ -24,9 +23,8 @@ public enum TrainingSteps {
         }
         parallel.averageGradients(&grads, of: generator)
         optimizer.update(generator, gradients: grads)
-        guard parallel.size > 1 else { return (lossA.item, lossB.item) }
-        let total = parallel.sum([Double(lossA.item * weight), Double(lossB.item * weight)])
-        return (Float(total[0] / Double(parallel.size)), Float(total[1] / Double(parallel.size)))
+        let losses = parallel.globalMeans([lossA.item, lossB.item], weight: weight)
+        return (losses[0], losses[1])
     }
 
     /// The pre-training objective's two terms: each head's rebalanced cross-entropy, the generator
@@ -52,8 +50,7 @@ public enum TrainingSteps {
         _ critic: Critic, generator: any ColorizationNetwork, lab: Tensor, lightness: Tensor, hints: Tensor? = nil,
         epsilon: Tensor, lambda: Float, optimizer: Adam, parallel: DataParallel = .single, globalBatch: Int? = nil
     ) -> GradientPenalty.CriticObjective {
-        let local = lightness.shape[0]
-        let weight = parallel.lossWeight(localCount: local, globalCount: globalBatch ?? local)
+        let weight = parallel.lossWeight(localCount: lightness.shape[0], globalCount: globalBatch)
         let fake = Tensor.concatenate(
             [lightness, Colorizer.predictAB(generator, lightness, hints: hints)], axis: 3)
         var objective: GradientPenalty.CriticObjective?
@@ -66,10 +63,8 @@ public enum TrainingSteps {
         parallel.averageGradients(&grads, of: critic)
         optimizer.update(critic, gradients: grads)
         guard let objective else { preconditionFailure("the critic objective is computed inside valueAndGradients") }
-        guard parallel.size > 1 else { return objective }
-        let n = Double(parallel.size), w = Double(weight)
-        let total = parallel.sum([Double(objective.wasserstein) * w, Double(objective.penalty) * w])
-        return objective.replacing(wasserstein: Float(total[0] / n), penalty: Float(total[1] / n))
+        let global = parallel.globalMeans([objective.wasserstein, objective.penalty], weight: weight)
+        return objective.replacing(wasserstein: global[0], penalty: global[1])
     }
 
     /// Generator: −mean D(G(L)) with the critic fixed (only the generator's parameters are
@@ -82,8 +77,7 @@ public enum TrainingSteps {
         targetsA: Tensor, targetsB: Tensor, anchorWeight: Float, optimizer: Adam, parallel: DataParallel = .single,
         globalBatch: Int? = nil
     ) -> Float {
-        let local = lightness.shape[0]
-        let weight = parallel.lossWeight(localCount: local, globalCount: globalBatch ?? local)
+        let weight = parallel.lossWeight(localCount: lightness.shape[0], globalCount: globalBatch)
         var (loss, grads) = valueAndGradients(of: generator) {
             let output = generator(lightness, hints: hints, training: false)
             let ab = Tensor.concatenate(
@@ -97,7 +91,6 @@ public enum TrainingSteps {
         }
         parallel.averageGradients(&grads, of: generator)
         optimizer.update(generator, gradients: grads)
-        guard parallel.size > 1 else { return loss.item }
-        return Float(parallel.sum([Double(loss.item)])[0] / Double(parallel.size))
+        return parallel.globalMeans([loss.item])[0]  // `loss` is weighted already
     }
 }
