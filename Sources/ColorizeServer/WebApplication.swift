@@ -88,27 +88,26 @@ func makeWebApplication(
         } else {
             temperature = nil
         }
-        var hints: [ColorHint] = []
-        if let text = request.uri.queryParameters.get("hints") {
-            do {
-                hints = try ColorHint.list(json: Data(String(text).utf8), source: "hints")
-            } catch {
-                return jsonResponse(.badRequest, ["error": "\(error)"])
-            }
-            if !hints.isEmpty && !colorizer.acceptsHints {
-                return jsonResponse(
-                    .badRequest, ["error": HintError.modelTakesNoHints("this server's model").description])
-            }
+        let hints: [ColorHint]
+        do {
+            hints =
+                try request.uri.queryParameters.get("hints").map { text throws(HintError) in
+                    try ColorHint.list(json: Data(String(text).utf8), source: "hints")
+                } ?? []
+        } catch {
+            return jsonResponse(.badRequest, ["error": "\(error)"])
         }
-        let requestedHints = hints
+        if !hints.isEmpty && !colorizer.acceptsHints {
+            return jsonResponse(.badRequest, ["error": HintError.modelTakesNoHints("this server's model").description])
+        }
         let result: Result<[UInt8], any Error>? = await gate.run {
             await runBlocking {
                 Result { () throws -> [UInt8] in
                     let pixels = try ImageCodec.decodePixels(
                         bytes, name: "upload", pixelLimit: configuration.pixelLimit)
-                    for hint in requestedHints { try hint.check(width: pixels.width, height: pixels.height) }
+                    for hint in hints { try hint.check(width: pixels.width, height: pixels.height) }
                     return try ImageCodec.encode(
-                        colorizer.colorize(pixels, hints: requestedHints, temperature: temperature), as: .png)
+                        colorizer.colorize(pixels, hints: hints, temperature: temperature), as: .png)
                 }
             }
         }
