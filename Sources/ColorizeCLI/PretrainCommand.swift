@@ -43,6 +43,15 @@ struct PretrainCommand: ParsableCommand {
     )
     var hints = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Add hint branches to this finished model (lite0/lite2, without hints) and train them alone.",
+            discussion:
+                "Its weights stay frozen, so without hints the result colorizes exactly as MODEL does; its size, "
+                + "width, architecture and magic weights are used (implies --hints).",
+            valueName: "MODEL"))
+    var hintBase: String?
+
     @Option(help: "Pretrained encoder: steps that train the decoder alone first.")
     var encoderFrozenSteps = 0
 
@@ -107,6 +116,16 @@ struct PretrainCommand: ParsableCommand {
             throw ValidationError(
                 "--size must be a positive multiple of \(architecture.sizeMultiple) for \(architecture)")
         }
+        if let hintBase {
+            guard FileManager.default.fileExists(atPath: hintBase) else {
+                throw ValidationError("--hint-base \(hintBase): no such file")
+            }
+            guard weights == nil && encoderFrozenSteps == 0 && unfreezeEvery == 0 else {
+                throw ValidationError(
+                    "--hint-base takes its magic weights from the model and keeps its encoder frozen: "
+                        + "drop --weights, --encoder-frozen-steps and --unfreeze-every")
+            }
+        }
         guard !hints || architecture != .seed else {
             throw ValidationError("--hints needs a pretrained-encoder architecture (lite0 or lite2)")
         }
@@ -146,6 +165,7 @@ struct PretrainCommand: ParsableCommand {
         options.seed = seed
         options.resume = resume
         options.magicWeightsPath = weights
+        options.hintBase = hintBase
         options.workers = workers
         options.precision = precision
         try distribution.run(synchronizingBatchNorm: syncBatchnorm, globalBatch: batch) { parallel in

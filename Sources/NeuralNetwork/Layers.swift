@@ -13,30 +13,36 @@ public protocol Layer: ParameterGroup {
     func callAsFunction(_ input: Tensor, training: Bool) -> Tensor
 }
 
-/// 2-D convolution with "same" padding and a bias: y = conv(x, W) + b, W in HWIO layout.
+/// 2-D convolution with "same" padding and a bias: y = conv(x, W) + b, W in HWIO layout. Without
+/// the bias (`bias: false`) a zero input gives exactly zero, which an additive side branch needs.
 public final class Conv2D: Layer, @unchecked Sendable {
     public let weight: Parameter
-    public let bias: Parameter
+    public let bias: Parameter?
     public let stride: Int
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, using random: inout TensorRandom) {
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, bias: Bool = true,
+        using random: inout TensorRandom
+    ) {
         weight = Parameter(
             glorotUniform(
                 [kernel, kernel, inChannels, outChannels], fanIn: kernel * kernel * inChannels,
                 fanOut: kernel * kernel * outChannels, using: &random))
-        bias = Parameter(.zeros([outChannels]))
+        self.bias = bias ? Parameter(.zeros([outChannels])) : nil
         self.stride = stride
     }
 
-    public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
 
     public func callAsFunction(_ x: Tensor, training: Bool = false) -> Tensor {
-        Tensor.conv2d(x, weight.value, bias: bias.value, stride: stride, padding: .same)
+        Tensor.conv2d(x, weight.value, bias: bias?.value, stride: stride, padding: .same)
     }
 
     /// The convolution followed by LeakyReLU(α), fused into one kernel.
     public func callAsFunction(_ x: Tensor, leakyReLU alpha: Float) -> Tensor {
-        Tensor.conv2d(x, weight.value, bias: bias.value, stride: stride, padding: .same, leakyReLU: alpha)
+        Tensor.conv2d(x, weight.value, bias: bias?.value, stride: stride, padding: .same, leakyReLU: alpha)
     }
 
     /// Multiply-adds of one call on an input of spatial size h×w, batch n.

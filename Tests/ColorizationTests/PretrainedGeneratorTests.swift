@@ -6,8 +6,9 @@ import Testing
 @testable import Tensor
 
 /// The U-Net on the pretrained EfficientNet-Lite0 encoder: decoder-only steps leave the encoder
-/// bit-identical, the schedule unfreezes it from the top down, and a model file holds the whole
-/// network (encoder included), so colorizing needs no pretrained weights installed.
+/// bit-identical, the schedule unfreezes it from the top down, a model file holds the whole
+/// network (encoder included), so colorizing needs no pretrained weights installed, and hint
+/// branches trained on a finished model leave it exactly as it was without hints.
 @Suite struct PretrainedGeneratorTests {
     static func generator() throws -> PretrainedGenerator {
         let encoder = try EfficientNetLite(.lite0, greyInput: true, includeClassifier: false)
@@ -63,5 +64,38 @@ import Testing
         #expect(metadata.configuration.architecture == .lite0 && loaded is PretrainedGenerator)
         let x = Self.lightness()
         #expect(loaded(x, training: false).logitsA.scalars == generator(x, training: false).logitsA.scalars)
+    }
+
+    /// `Pretrainer.Options.hintBase`: the branches train, every weight and running statistic of the
+    /// base stays bit-identical (its BatchNorms normalise by their running statistics once frozen),
+    /// and without hints, or with an all-zero field, the result computes the base's logits exactly.
+    @Test func hintBranchesTrainedOnAFinishedModelLeaveItExactlyWithoutHints() throws {
+        let base = try Self.generator()
+        let x = Self.lightness()
+        _ = base(x, training: true)  // running statistics away from their initial values
+        let automatic = base(x, training: false)
+        let generator = PretrainedGenerator.addingHints(to: base, seed: 4)
+        generator.freeze(firstLayers: generator.baseLayerCount)
+        let before = Dictionary(
+            uniqueKeysWithValues: generator.namedParameters.map { ($0.name, $0.parameter.value.scalars) })
+        let points = [[HintPoint(x: 10, y: 12, side: 3, a: 0.4, b: -0.2)], [HintPoint(x: 40, y: 50, side: 1, a: -0.3, b: 0.5)]]
+        let field = HintField.make(lightness: x, points: points, bins: 16)
+        let bins = (0..<(2 * 64 * 64)).map { $0 % 16 }
+        let targets = RebalancedCrossEntropy.targets(bins: bins, shape: [2, 64, 64, 16]) { _ in 1 }
+        for _ in 0..<2 {
+            TrainingSteps.pretrain(
+                generator, lightness: x, hints: field, targetsA: targets, targetsB: targets,
+                optimizer: Adam(learningRate: 1e-3))
+        }
+        for (name, parameter) in generator.namedParameters {
+            let unchanged = parameter.value.scalars == before[name]
+            #expect(unchanged != name.hasPrefix(HintField.parameterPrefix), "\(name): changed \(!unchanged)")
+        }
+        let zeros = HintField.make(lightness: x, points: [[], []], bins: 16)
+        for output in [generator(x, training: false), generator(x, hints: zeros, training: false)] {
+            #expect(output.logitsA.scalars == automatic.logitsA.scalars)
+            #expect(output.logitsB.scalars == automatic.logitsB.scalars)
+        }
+        #expect(generator(x, hints: field, training: false).logitsA.scalars != automatic.logitsA.scalars)
     }
 }

@@ -59,17 +59,29 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0
         #expect(abs(y[0] - 2 / Float(4.001).squareRoot()) < 1e-6 && abs(y[1] - 1 / Float(1.001).squareRoot()) < 1e-6)
     }
 
-    @Test func convolutionLayerMatchesEngine() {
+    @Test func convolutionLayerMatchesEngine() throws {
         var random = TensorRandom(seed: 5)
         let conv = Conv2D(2, 3, kernel: 3, stride: 2, using: &random)
+        let bias = try #require(conv.bias)
+        bias.assign(Tensor(shape: [3], values: [0.5, -1, 2]))
         let x = Tensor.uniform([1, 5, 5, 2], using: &random)
         let y = conv(x)
         #expect(y.shape == [1, 3, 3, 3])
-        let reference = Tensor.conv2d(x, conv.weight.value.detached(), stride: 2) + conv.bias.value.detached()
+        let reference = Tensor.conv2d(x, conv.weight.value.detached(), stride: 2) + bias.value.detached()
         #expect(maxDifference(y.scalars, reference.scalars) == 0)
         // Glorot-uniform limit √(6 / (9·2 + 9·3)).
         let limit = Float((6.0 / 45).squareRoot())
         #expect(conv.weight.value.scalars.allSatisfy { abs($0) <= limit })
+    }
+
+    @Test func aConvolutionWithoutBiasMapsZeroToZero() {
+        var random = TensorRandom(seed: 6)
+        let conv = Conv2D(4, 3, kernel: 3, bias: false, using: &random)
+        #expect(conv.namedParameters.map(\.name) == ["weight"])
+        #expect(conv(.zeros([2, 4, 4, 4]), leakyReLU: 0.1).scalars.allSatisfy { $0 == 0 })
+        let x = Tensor.uniform([1, 4, 4, 4], using: &random)
+        let reference = Tensor.conv2d(x, conv.weight.value.detached())
+        #expect(maxDifference(conv(x).scalars, reference.scalars) == 0)
     }
 }
 

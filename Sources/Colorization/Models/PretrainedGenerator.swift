@@ -26,7 +26,9 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
     /// region), through a two-layer branch, zero-initialised at its end, added to the last decoder
     /// features, and through 1×1 convolutions from its soft one-hot channels straight to the
     /// heads' logits, initialised to add `hintLogitGain` × the spread colour's bin weights (so the
-    /// model follows clicks from the first step and training learns where to trust them).
+    /// model follows clicks from the first step and training learns where to trust them). The
+    /// branches have no biases: a zero field adds exactly nothing, so without hints the model is
+    /// its base network exactly (`addingHints(to:)` trains the branches alone on a finished model).
     let hintStem, hintSpread, hintOut, hintLogitsA, hintLogitsB: Conv2D?
     static let hintLogitGain: Float = 2
 
@@ -51,9 +53,10 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
         headB = Conv2D(c(48), configuration.bins, kernel: 3, using: &random)
         if configuration.acceptsHints {
             let bins = configuration.bins, fieldChannels = HintField.channels(bins: bins)
-            let stem = Conv2D(fieldChannels, encoder.stem.weight.value.shape[3], kernel: 3, stride: 2, using: &random)
-            let spread = Conv2D(fieldChannels, c(48), kernel: 3, using: &random)
-            let out = Conv2D(c(48), c(48), kernel: 1, using: &random)
+            let stem = Conv2D(
+                fieldChannels, encoder.stem.weight.value.shape[3], kernel: 3, stride: 2, bias: false, using: &random)
+            let spread = Conv2D(fieldChannels, c(48), kernel: 3, bias: false, using: &random)
+            let out = Conv2D(c(48), c(48), kernel: 1, bias: false, using: &random)
             for zeroed in [stem.weight, out.weight] { zeroed.assign(.zeros(zeroed.value.shape)) }
             // Logit k of head h gains gain × (reach r's one-hot weight of bin k), for both reaches.
             let logits = [0, 1].map { head in
@@ -62,7 +65,7 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
                     let first = HintField.binChannel(reach: reach, bins: bins) + head * bins
                     for k in 0..<bins { weight[(first + k) * bins + k] = Self.hintLogitGain }
                 }
-                let layer = Conv2D(fieldChannels, bins, kernel: 1, using: &random)
+                let layer = Conv2D(fieldChannels, bins, kernel: 1, bias: false, using: &random)
                 layer.weight.assign(Tensor(shape: [1, 1, fieldChannels, bins], values: weight))
                 return layer
             }
@@ -91,6 +94,22 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
         ]
     }
 
+    /// A model that takes hints, built on `base` (one that takes none): `base`'s encoder and decoder
+    /// with new hint branches. `freeze(firstLayers: baseLayerCount)` then trains the branches alone,
+    /// and without hints the result stays `base` exactly (`Pretrainer.Options.hintBase`).
+    public static func addingHints(to base: PretrainedGenerator, seed: UInt64) -> PretrainedGenerator {
+        precondition(!base.configuration.acceptsHints, "the base takes hints already")
+        var configuration = base.configuration
+        configuration.acceptsHints = true
+        let generator = PretrainedGenerator(configuration, encoder: base.encoder, seed: seed)
+        let own = Dictionary(uniqueKeysWithValues: generator.namedParameters.map { ($0.name, $0.parameter) })
+        for (name, parameter) in base.namedParameters { own[name]?.assign(parameter.value) }
+        return generator
+    }
+
+    /// The number of `layers` before the hint branches: the whole network of a model without hints.
+    public var baseLayerCount: Int { layers.count - hintLayers.count }
+
     /// The number of `layers` that belong to the encoder: `freeze(firstLayers:)` with it trains the decoder alone.
     public var encoderLayerCount: Int { 1 + encoder.blocks.count }
 
@@ -105,28 +124,25 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
         checkInput(lightness, hints: hints)
         let slope: Float = 0.1
         func up(_ x: Tensor) -> Tensor { x.upsampledNearest(2) }
-        // Without hints the branches see a zero field (their biases are trained for that case). It is
-        // the same at every pixel, so one pixel stands for it and its results broadcast: a full-size
-        // zero field would cost a 3×3 convolution over 100+ channels (180 MB for a 192×256 input).
-        let field =
-            hintStem == nil
-            ? nil
-            : hints ?? .zeros([lightness.shape[0], 1, 1, HintField.channels(bins: configuration.bins)])
         // L (0…1) as the 0–255 grey the encoder was trained on, then its own normalisation.
         let f = encoder.features(
-            EfficientNetLite.normalized(lightness * 255), addingToStem: field.flatMap { hintStem?($0) },
+            EfficientNetLite.normalized(lightness * 255), addingToStem: hints.flatMap { hintStem?($0) },
             training: training)
+        // A frozen BatchNorm normalises by its running statistics (Keras' rule for a non-trainable
+        // one), so a frozen base network computes in training what it computes when colorizing.
+        func normalized(_ norm: BatchNorm, _ x: Tensor) -> Tensor { norm(x, training: training && !norm.gamma.isFrozen) }
         let d32 = top(f[4], leakyReLU: slope)
         let d16 = dec16(Tensor.concatenate([up(d32), f[3]], axis: 3), leakyReLU: slope)
-        let d8 = dec8(dec8Norm(Tensor.concatenate([up(d16), f[2]], axis: 3), training: training), leakyReLU: slope)
+        let d8 = dec8(normalized(dec8Norm, Tensor.concatenate([up(d16), f[2]], axis: 3)), leakyReLU: slope)
         let d4 = dec4(Tensor.concatenate([up(d8), f[1]], axis: 3), leakyReLU: slope)
         let d2 = dec2(Tensor.concatenate([up(d4), f[0]], axis: 3), leakyReLU: slope)
-        var d1 = dec1(dec1Norm(Tensor.concatenate([up(d2), lightness], axis: 3), training: training), leakyReLU: slope)
-        guard let field, let hintSpread, let hintOut, let hintLogitsA, let hintLogitsB else {
+        var d1 = dec1(normalized(dec1Norm, Tensor.concatenate([up(d2), lightness], axis: 3)), leakyReLU: slope)
+        // Without hints the bias-free branches would add exactly zero, so they are skipped.
+        guard let hints, let hintSpread, let hintOut, let hintLogitsA, let hintLogitsB else {
             return GeneratorOutput(logitsA: headA(d1), logitsB: headB(d1), tanhA: nil, tanhB: nil)
         }
-        d1 = d1 + hintOut(hintSpread(field, leakyReLU: slope))
+        d1 = d1 + hintOut(hintSpread(hints, leakyReLU: slope))
         return GeneratorOutput(
-            logitsA: headA(d1) + hintLogitsA(field), logitsB: headB(d1) + hintLogitsB(field), tanhA: nil, tanhB: nil)
+            logitsA: headA(d1) + hintLogitsA(hints), logitsB: headB(d1) + hintLogitsB(hints), tanhA: nil, tanhB: nil)
     }
 }

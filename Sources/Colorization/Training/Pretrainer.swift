@@ -37,6 +37,10 @@ public final class Pretrainer {
         /// Also keep each checkpoint as `checkpoints/step-N.safetensors` (generator only), so that a
         /// checkpoint can be chosen afterwards on validation photos.
         public var keepCheckpoints = false
+        /// A finished model without hints (a file) to which hint branches are added and trained alone:
+        /// its weights stay frozen, so without hints the result colorizes exactly as it does. Its
+        /// configuration and magic weights replace `configuration` and `magicWeightsPath`.
+        public var hintBase: String?
         /// The ranks training together (`DataParallel`); `batchSize` is the global batch they share.
         public var parallel = DataParallel.single
 
@@ -51,6 +55,7 @@ public final class Pretrainer {
     public enum Failure: Error, CustomStringConvertible {
         case noUsablePhotos(String)
         case incompatibleResume(String)
+        case unsuitableHintBase(path: String, reason: String)
         /// Training diverged (or its checkpoint held poison): it stops before the next checkpoint, so
         /// the last one on disk is the last good state.
         case nonFiniteLoss(what: String, step: Int, lastCheckpoint: String)
@@ -62,6 +67,7 @@ public final class Pretrainer {
             case let .noUsablePhotos(path):
                 "\(path): no usable photos (all unreadable or smaller than the training size)"
             case let .incompatibleResume(reason): "cannot resume: \(reason)"
+            case let .unsuitableHintBase(path, reason): "\(path): cannot add hint branches to it: \(reason)"
             }
         }
     }
@@ -108,6 +114,21 @@ public final class Pretrainer {
                     "\(checkpointPath): optimizer state at step \(adam.step), the generator at step \(startStep)")
             }
             print("resuming \(checkpointPath) at step \(startStep)")
+        } else if let path = options.hintBase {
+            if options.resume { print("no checkpoint in \(options.runDirectory) yet: starting from \(path)") }
+            let (base, metadata) = try ModelFile.loadGenerator(from: TrainingRun.readCheckpoint(path, parallel), path: path)
+            guard let base = base as? PretrainedGenerator, !base.configuration.acceptsHints,
+                let weights = metadata.magicWeights
+            else {
+                throw Failure.unsuitableHintBase(
+                    path: path, reason: "it must be a pretrained-encoder model without hints, with magic weights")
+            }
+            generator = PretrainedGenerator.addingHints(to: base, seed: options.seed)
+            configuration = generator.configuration
+            magicWeights = weights
+            if parallel.isRoot {
+                try weights.write(to: (options.runDirectory as NSString).appendingPathComponent("magic-weights.json"))
+            }
         } else {
             if options.resume { print("no checkpoint in \(options.runDirectory) yet: starting from scratch") }
             generator = try ModelFile.newGenerator(configuration, seed: options.seed)
@@ -189,7 +210,9 @@ public final class Pretrainer {
             adam.learningRate = learningRate(atStep: step)
             guard let batch = loader.next() else { throw Failure.noUsablePhotos(options.data) }
             if let pretrained = generator as? PretrainedGenerator {
-                let frozen = frozenEncoderLayers(atStep: step, of: pretrained.encoderLayerCount)
+                let frozen =
+                    options.hintBase == nil
+                    ? frozenEncoderLayers(atStep: step, of: pretrained.encoderLayerCount) : pretrained.baseLayerCount
                 frozenChanged = frozenLayers != nil && frozen != frozenLayers && parallel.size > 1
                 if frozen != frozenLayers { pretrained.freeze(firstLayers: frozen) }
                 frozenLayers = frozen
