@@ -100,6 +100,34 @@ struct VideoCommandTests {
         #expect(evaluated.output.contains("rebalanced AuC"))
     }
 
+    /// An AVI whose capture dropped frames (every third frame of 2 s at 15 frames/s kept, the rest
+    /// empty chunks) keeps its duration: the missing frames are repeated, not squeezed out.
+    @Test func anAVIWithDroppedFramesKeepsItsDuration() throws {
+        let tools = try #require(Self.ffmpeg)
+        let directory = ColorizeCommandTests.temporaryDirectory()
+        let input = directory + "/gaps.avi", output = directory + "/gaps.mp4"
+        let made = try Self.run(
+            tools.ffmpeg,
+            [
+                "-hide_banner", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=15:duration=2",
+                "-vf", "select='not(mod(n,3))'", "-fps_mode", "passthrough", "-c:v", "mjpeg", input,
+            ])
+        try #require(made.status == 0, "ffmpeg: \(made.errors)")
+        let source = try Self.probe(input, "video")
+        try #require(source["nb_read_frames"] == "10", "the test clip has 10 frames: \(source)")
+        let result = try ColorizeCommandTests.run([
+            "video", input, "-o", output, "--model", ColorizeCommandTests.model, "--preset", "veryfast",
+        ])
+        #expect(result.status == 0, "\(result.errors)")
+        let video = try Self.probe(output, "video")
+        #expect(video["r_frame_rate"] == "15/1")
+        // 1.87–2 s at 15 frames/s (ffmpeg shows the last kept frame for one or three frame times).
+        let frames = try #require(Int(video["nb_read_frames"] ?? ""))
+        #expect((28...30).contains(frames), "\(video)")
+        let duration = try #require(Double(video["duration"] ?? ""))
+        #expect(abs(duration - 1.93) < 0.1, "duration \(duration) s")
+    }
+
     @Test func badInputsAreClearErrors() throws {
         let tools = try #require(Self.ffmpeg)
         let directory = ColorizeCommandTests.temporaryDirectory()

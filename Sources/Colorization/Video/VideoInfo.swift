@@ -9,8 +9,10 @@ public struct VideoInfo: Sendable, Equatable {
     public var width: Int
     public var height: Int
     public var frameRate: FrameRate
-    /// Whether frames come at an irregular rate (the stream's and the average rate disagree): such a
-    /// clip is decoded at a constant rate (frames repeated or dropped), others frame for frame.
+    /// Whether frames come at an irregular rate (the stream's and the average rate disagree, or the
+    /// stream holds far fewer frames than its duration at that rate: an AVI whose capture dropped
+    /// frames): such a clip is decoded at a constant rate (frames repeated or dropped), so its
+    /// duration and audio sync are kept; others frame for frame.
     public var isVariableRate: Bool
     /// From the container's count or duration × rate; nil when neither is known.
     public var estimatedFrames: Int?
@@ -46,7 +48,8 @@ public struct VideoInfo: Sendable, Equatable {
         let result: (status: Int32, output: String, errors: String)
         do {
             result = try Subprocess.run(
-                tools.ffprobe, ["-v", "error", "-show_streams", "-show_format", "-of", "json", "-i", fileURL(path)])
+                tools.ffprobe,
+                ["-v", "error", "-count_packets", "-show_streams", "-show_format", "-of", "json", "-i", fileURL(path)])
         } catch {
             throw .toolNotFound(tool: "ffprobe", searched: "\(tools.ffprobe) (\(error.localizedDescription))")
         }
@@ -79,14 +82,19 @@ public struct VideoInfo: Sendable, Equatable {
         let rotation = video.side_data_list?.compactMap(\.rotation).first ?? video.tags?.rotate.flatMap { Int($0) } ?? 0
         let turned = abs(rotation) % 180 == 90
         let duration = Double(video.duration ?? "") ?? Double(report.format?.duration ?? "")
-        let frames = Int(video.nb_frames ?? "") ?? duration.map { Int(($0 * rate.value).rounded()) }
+        let timedFrames = duration.map { Int(($0 * rate.value).rounded()) }
+        // Dropped frames leave gaps in the timestamps (AVI keeps them as empty chunks, which ffmpeg skips).
+        let packets = Int(video.nb_read_packets ?? "")
+        let hasGaps = packets.flatMap { count in timedFrames.map { Double(count) < 0.9 * Double($0) } } ?? false
+        let averageDiffers = average.map { abs($0.value - rate.value) > 0.001 * rate.value } ?? false
+        let frames = hasGaps ? timedFrames : Int(video.nb_frames ?? "") ?? timedFrames
         let sampleAspect = video.sample_aspect_ratio.flatMap { ratio -> String? in
             let parts = ratio.split(separator: ":").compactMap { Int($0) }
             return parts.count == 2 && parts[0] > 0 && parts[1] > 0 && parts[0] != parts[1] ? ratio : nil
         }
         return VideoInfo(
             streamIndex: video.index ?? 0, width: turned ? height : width, height: turned ? width : height,
-            frameRate: rate, isVariableRate: average.map { abs($0.value - rate.value) > 0.001 * rate.value } ?? false,
+            frameRate: rate, isVariableRate: averageDiffers || hasGaps,
             estimatedFrames: frames.flatMap { $0 > 0 ? $0 : nil },
             audioCodecs: streams.filter { $0.codec_type == "audio" }.map { $0.codec_name ?? "unknown" },
             sampleAspectRatio: sampleAspect)
@@ -124,6 +132,7 @@ public struct VideoInfo: Sendable, Equatable {
         var r_frame_rate: String?
         var avg_frame_rate: String?
         var nb_frames: String?
+        var nb_read_packets: String?
         var duration: String?
         var sample_aspect_ratio: String?
         var disposition: Disposition?
