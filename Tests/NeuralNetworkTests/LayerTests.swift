@@ -1,5 +1,6 @@
-import Testing
 import Tensor
+import Testing
+
 @testable import NeuralNetwork
 
 /// Central differences of a scalar function of one tensor.
@@ -27,7 +28,8 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0
         #expect(abs(y.scalars[0] - expected0) < 1e-6)
         let projection = Tensor.uniform([4, 2], low: -1, high: 1, using: &random)
         let (_, grads) = valueAndGradients(of: dense) { (dense(x) * projection).sum() }
-        let numeric = numericGradient({ w in (Tensor.matmul(x, w) * projection).sum().item }, at: dense.weight.value.detached())
+        let numeric = numericGradient(
+            { w in (Tensor.matmul(x, w) * projection).sum().item }, at: dense.weight.value.detached())
         #expect(maxDifference(grads["weight"]!.scalars, numeric) < 1e-3)
         #expect(maxDifference(grads["bias"]!.scalars, projection.sum(axes: [0]).scalars) < 1e-5)
     }
@@ -40,7 +42,7 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0
         let mean = y.mean(axes: [0, 1, 2]).scalars
         let variance = y.squared().mean(axes: [0, 1, 2]).scalars
         #expect(mean.allSatisfy { abs($0) < 1e-4 })
-        #expect(variance.allSatisfy { abs($0 - 1) < 2e-3 })   // ε = 1e-3 shrinks it slightly
+        #expect(variance.allSatisfy { abs($0 - 1) < 2e-3 })  // ε = 1e-3 shrinks it slightly
         // Running statistics moved 1% towards the batch's.
         #expect(abs(norm.movingMean.value.scalars[0] - 0.01 * x.mean(axes: [0, 1, 2]).scalars[0]) < 1e-5)
 
@@ -97,13 +99,17 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0
         // Step 1, g = (0.5, −1): m = 0.5g, v = 0.1g², rate = 0.1·√0.1/0.5; update = rate·m/(√v + ε).
         adam.update(model, gradients: ["p": Tensor(shape: [2], values: [0.5, -1])])
         let rate1 = 0.1 * Double(0.1).squareRoot() / 0.5
-        let expected1 = [1 - rate1 * 0.25 / ((0.1 * 0.25).squareRoot() + 1e-7), -2 + rate1 * 0.5 / ((0.1).squareRoot() + 1e-7)]
+        let expected1 = [
+            1 - rate1 * 0.25 / ((0.1 * 0.25).squareRoot() + 1e-7), -2 + rate1 * 0.5 / ((0.1).squareRoot() + 1e-7),
+        ]
         for (a, e) in zip(model.p.value.scalars, expected1) { #expect(abs(Double(a) - e) < 1e-6) }
         // Step 2, g = (0.5, −1) again: m = 0.75g, v = 0.19g², rate = 0.1·√0.19/0.75.
         adam.update(model, gradients: ["p": Tensor(shape: [2], values: [0.5, -1])])
         let rate2 = 0.1 * Double(0.19).squareRoot() / 0.75
-        let expected2 = [expected1[0] - rate2 * 0.375 / ((0.19 * 0.25).squareRoot() + 1e-7),
-                         expected1[1] + rate2 * 0.75 / ((0.19).squareRoot() + 1e-7)]
+        let expected2 = [
+            expected1[0] - rate2 * 0.375 / ((0.19 * 0.25).squareRoot() + 1e-7),
+            expected1[1] + rate2 * 0.75 / ((0.19).squareRoot() + 1e-7),
+        ]
         for (a, e) in zip(model.p.value.scalars, expected2) { #expect(abs(Double(a) - e) < 1e-5) }
         #expect(adam.step == 2)
     }

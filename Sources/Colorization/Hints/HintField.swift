@@ -34,12 +34,27 @@ public enum HintField {
     /// The first channel of reach r's soft one-hot a (b follows `bins` later).
     static func binChannel(reach: Int, bins: Int) -> Int { maskChannel + 1 + 2 * bins * reach }
     static var maskChannel: Int { 3 * reaches.count }
-    /// The hint branches' parameter-name prefix and learning-rate factor: they start at zero, and
-    /// Adam moves a weight by about the rate per step, so at the decoder's 1e-4 they would need
-    /// tens of thousands of steps to reach the few units a followed click takes.
+    /// The hint branches' parameter-name prefix and learning-rate factors (first match wins): the
+    /// hint encoder, a copy of the pretrained one, trains at the rate; the other branches start at
+    /// zero, and Adam moves a weight by about the rate per step, so at the decoder's 1e-4 they
+    /// would need tens of thousands of steps to reach the few units a followed click takes.
     public static let parameterPrefix = "hint_"
-    public static let learningRateScale: Float = 20
+    public static let learningRateScales: [(prefix: String, scale: Float)] = [
+        (PretrainedGenerator.hintEncoderPrefix, 1), (parameterPrefix, 20),
+    ]
     static let reaches: [(spatial: Float, lightness: Float)] = [(0.04, 0.08), (0.2, 0.08), (0.6, 0.04)]
+
+    /// Per sample of a field [N, H, W, channels], 1 when it holds a point (its mask is set
+    /// somewhere), else 0: [N, 1, 1, 1].
+    static func hasPoints(_ field: Tensor) -> Tensor {
+        let n = field.shape[0], channels = field.shape[3], perSample = field.count / max(n, 1)
+        let values = field.scalars
+        let flags = (0..<n).map { sample -> Float in
+            stride(from: sample * perSample + maskChannel, to: (sample + 1) * perSample, by: channels)
+                .contains { values[$0] > 0 } ? 1 : 0
+        }
+        return Tensor(shape: [n, 1, 1, 1], values: flags)
+    }
 
     /// The field for `points[n]` on lightness [N, H, W, 1] (L/100), for a model with `bins` levels.
     public static func make(lightness: Tensor, points: [[HintPoint]], bins: Int) -> Tensor {

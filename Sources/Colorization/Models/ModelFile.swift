@@ -45,7 +45,13 @@ public enum ModelFile {
         case .lite0, .lite2:
             let encoder = try EfficientNetLite(
                 weights: contents.tensors, path: path, names: .engine(prefix: "encoder."), includeClassifier: false)
-            generator = PretrainedGenerator(info.configuration, encoder: encoder)
+            let hintEncoder =
+                info.configuration.acceptsHints
+                ? try EfficientNetLite(
+                    weights: contents.tensors, path: path,
+                    names: .engine(prefix: PretrainedGenerator.hintEncoderPrefix),
+                    includeClassifier: false) : nil
+            generator = PretrainedGenerator(info.configuration, encoder: encoder, hintEncoder: hintEncoder)
         }
         try Checkpoint.load(generator, from: contents, path: path)
         return (generator, info)

@@ -21,20 +21,29 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
     let dec1Norm: BatchNorm
     let dec1: Conv2D
     let headA, headB: Conv2D
-    /// With `acceptsHints` the hint field enters three times: through a zero-initialised stride-2
-    /// convolution added to the encoder's stem (so the whole encoder can carry a click to its
-    /// region), through a two-layer branch, zero-initialised at its end, added to the last decoder
-    /// features, and through 1×1 convolutions from its soft one-hot channels straight to the
+    /// With `acceptsHints` the hint field enters three ways. A hint encoder — a trainable copy of
+    /// the encoder (ControlNet's design, Zhang et al. 2023) — reads L with the field added to its
+    /// stem by a zero-initialised stride-2 convolution, and its features at each stride are added to
+    /// the encoder's through zero-initialised 1×1 convolutions, so the whole decoder can carry a
+    /// click to its region. A two-layer branch, zero-initialised at its end, adds to the last decoder
+    /// features, and 1×1 convolutions from the field's soft one-hot channels go straight to the
     /// heads' logits, initialised to add `hintLogitGain` × the spread colour's bin weights (so the
     /// model follows clicks from the first step and training learns where to trust them). The
-    /// branches have no biases: a zero field adds exactly nothing, so without hints the model is
-    /// its base network exactly (`addingHints(to:)` trains the branches alone on a finished model).
+    /// branches have no biases and the hint encoder's part counts only for samples with points: a
+    /// field without points adds exactly nothing, so without hints the model is its base network
+    /// exactly (`addingHints(to:)` trains the branches alone on a finished model).
+    let hintEncoder: EfficientNetLite?
     let hintStem, hintSpread, hintOut, hintLogitsA, hintLogitsB: Conv2D?
+    let hintSkips: [Conv2D]
+    static let hintEncoderPrefix = "hint_encoder."
     static let hintLogitGain: Float = 2
 
     /// A new generator on `encoder` (built with `greyInput: true`, usually without its classifier),
-    /// with a randomly initialised decoder.
-    public init(_ configuration: ModelConfiguration, encoder: EfficientNetLite, seed: UInt64 = 1) {
+    /// with a randomly initialised decoder; with hints, `hintEncoder` (default: a copy of `encoder`).
+    public init(
+        _ configuration: ModelConfiguration, encoder: EfficientNetLite, hintEncoder: EfficientNetLite? = nil,
+        seed: UInt64 = 1
+    ) {
         precondition(encoder.stem.weight.value.shape[2] == 1, "the encoder must have a one-channel (grey) stem")
         self.configuration = configuration
         self.encoder = encoder
@@ -70,8 +79,15 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
                 return layer
             }
             (hintStem, hintSpread, hintOut, hintLogitsA, hintLogitsB) = (stem, spread, out, logits[0], logits[1])
+            self.hintEncoder = hintEncoder ?? Self.copy(of: encoder)
+            hintSkips = widths.map { width in
+                let skip = Conv2D(width, width, kernel: 1, bias: false, using: &random)
+                skip.weight.assign(.zeros(skip.weight.value.shape))
+                return skip
+            }
         } else {
             (hintStem, hintSpread, hintOut, hintLogitsA, hintLogitsB) = (nil, nil, nil, nil, nil)
+            (self.hintEncoder, hintSkips) = (nil, [])
         }
     }
 
@@ -87,11 +103,28 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
 
     /// The hint branches (last, so freezing a prefix of `layers` never freezes them).
     var hintLayers: [(name: String, layer: any ParameterGroup)] {
-        guard let hintStem, let hintSpread, let hintOut, let hintLogitsA, let hintLogitsB else { return [] }
-        return [
-            ("hint_stem", hintStem), ("hint_spread", hintSpread), ("hint_out", hintOut),
-            ("hint_logits_a", hintLogitsA), ("hint_logits_b", hintLogitsB),
-        ]
+        guard let hintEncoder, let hintStem, let hintSpread, let hintOut, let hintLogitsA, let hintLogitsB else {
+            return []
+        }
+        let prefix = Self.hintEncoderPrefix
+        return [("hint_stem", hintStem), ("\(prefix)stem", hintEncoder.stem)]
+            + hintEncoder.blocks.enumerated().map { ("\(prefix)blocks.\($0.offset)", $0.element as any ParameterGroup) }
+            + hintSkips.enumerated().map { ("hint_skip\($0.offset)", $0.element as any ParameterGroup) }
+            + [
+                ("hint_spread", hintSpread), ("hint_out", hintOut), ("hint_logits_a", hintLogitsA),
+                ("hint_logits_b", hintLogitsB),
+            ]
+    }
+
+    /// A trainable copy of `encoder` (the same architecture and values).
+    static func copy(of encoder: EfficientNetLite) -> EfficientNetLite {
+        let values = Dictionary(uniqueKeysWithValues: encoder.namedParameters.map { ($0.name, $0.parameter.value) })
+        // Built from its own parameters' names and shapes, so it cannot fail.
+        guard
+            let copy = try? EfficientNetLite(
+                weights: values, path: "encoder copy", names: .engine(prefix: ""), includeClassifier: false)
+        else { preconditionFailure("an encoder could not be rebuilt from its own parameters") }
+        return copy
     }
 
     /// A model that takes hints, built on `base` (one that takes none): `base`'s encoder and decoder
@@ -125,12 +158,19 @@ public final class PretrainedGenerator: ColorizationNetwork, @unchecked Sendable
         let slope: Float = 0.1
         func up(_ x: Tensor) -> Tensor { x.upsampledNearest(2) }
         // L (0…1) as the 0–255 grey the encoder was trained on, then its own normalisation.
-        let f = encoder.features(
-            EfficientNetLite.normalized(lightness * 255), addingToStem: hints.flatMap { hintStem?($0) },
-            training: training)
+        let x = EfficientNetLite.normalized(lightness * 255)
+        var f = encoder.features(x, training: training)
+        if let hints, let hintEncoder, let hintStem {
+            // The hint encoder also reads L, so a sample without points is left out by a 0 factor.
+            let hinted = HintField.hasPoints(hints)
+            let g = hintEncoder.features(x, addingToStem: hintStem(hints), training: training)
+            f = f.indices.map { f[$0] + hintSkips[$0](g[$0]) * hinted }
+        }
         // A frozen BatchNorm normalises by its running statistics (Keras' rule for a non-trainable
         // one), so a frozen base network computes in training what it computes when colorizing.
-        func normalized(_ norm: BatchNorm, _ x: Tensor) -> Tensor { norm(x, training: training && !norm.gamma.isFrozen) }
+        func normalized(_ norm: BatchNorm, _ x: Tensor) -> Tensor {
+            norm(x, training: training && !norm.gamma.isFrozen)
+        }
         let d32 = top(f[4], leakyReLU: slope)
         let d16 = dec16(Tensor.concatenate([up(d32), f[3]], axis: 3), leakyReLU: slope)
         let d8 = dec8(normalized(dec8Norm, Tensor.concatenate([up(d16), f[2]], axis: 3)), leakyReLU: slope)

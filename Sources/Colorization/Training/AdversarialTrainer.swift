@@ -89,7 +89,7 @@ public final class AdversarialTrainer {
         let configuration = metadata.configuration
         let critic = Critic(configuration, seed: options.seed)
         let generatorAdam = Adam(learningRate: options.generatorLearningRate)
-        generatorAdam.learningRateScales = [(HintField.parameterPrefix, HintField.learningRateScale)]
+        generatorAdam.learningRateScales = HintField.learningRateScales
         let criticAdam = Adam(learningRate: options.criticLearningRate)
         var schedule = CriticSchedule()
         var outer = 0, generatorSteps = 0, criticSteps = 0

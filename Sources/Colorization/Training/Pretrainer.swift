@@ -116,14 +116,17 @@ public final class Pretrainer {
             print("resuming \(checkpointPath) at step \(startStep)")
         } else if let path = options.hintBase {
             if options.resume { print("no checkpoint in \(options.runDirectory) yet: starting from \(path)") }
-            let (base, metadata) = try ModelFile.loadGenerator(from: TrainingRun.readCheckpoint(path, parallel), path: path)
+            let (base, metadata) = try ModelFile.loadGenerator(
+                from: TrainingRun.readCheckpoint(path, parallel), path: path)
             guard let base = base as? PretrainedGenerator, !base.configuration.acceptsHints,
                 let weights = metadata.magicWeights
             else {
                 throw Failure.unsuitableHintBase(
                     path: path, reason: "it must be a pretrained-encoder model without hints, with magic weights")
             }
-            generator = PretrainedGenerator.addingHints(to: base, seed: options.seed)
+            let hinted = PretrainedGenerator.addingHints(to: base, seed: options.seed)
+            hinted.freeze(firstLayers: hinted.baseLayerCount)
+            generator = hinted
             configuration = generator.configuration
             magicWeights = weights
             if parallel.isRoot {
@@ -194,9 +197,7 @@ public final class Pretrainer {
                 to: (samplesDirectory as NSString).appendingPathComponent(String(format: "step-%06d.png", step)))
         }
 
-        adam.learningRateScales = [
-            ("encoder.", options.encoderLearningRateScale), (HintField.parameterPrefix, HintField.learningRateScale),
-        ]
+        adam.learningRateScales = HintField.learningRateScales + [("encoder.", options.encoderLearningRateScale)]
         var step = startStep
         var frozenLayers: Int?
         var window = (lossA: 0.0, lossB: 0.0, images: 0, seconds: 0.0, wait: loader.waitSeconds)
