@@ -14,10 +14,10 @@ set key below
 x(n) = n == 0 ? 0.8 : n
 set ylabel "PSNR (dB)"
 plot "docs/hints-curve.dat" using (x($1)):2 with linespoints lw 2 pt 7 title "shipped model", \
-     "" using (x($1)):6 with lines dt 3 lw 2 title "previous model (no hints)", \
+     "" using (x($1)):6 with linespoints dt 3 lw 2 pt 6 title "previous model (first hint model)", \
      "" using (x($1)):4 with lines dt 2 lw 2 title "grey baseline"
 set ylabel "rebalanced AuC"
 plot "docs/hints-curve.dat" using (x($1)):3 with linespoints lw 2 pt 7 title "shipped model", \
-     "" using (x($1)):7 with lines dt 3 lw 2 title "previous model (no hints)", \
+     "" using (x($1)):7 with linespoints dt 3 lw 2 pt 6 title "previous model (first hint model)", \
      "" using (x($1)):5 with lines dt 2 lw 2 title "grey baseline"
 unset multiplot
