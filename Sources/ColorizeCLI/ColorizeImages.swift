@@ -141,11 +141,8 @@ struct ColorizeImages: ParsableCommand {
             FileHandle.standardError.write(
                 Data((newline + "stopping: finishing the images in flight (Ctrl-C again quits at once)\n").utf8))
         }
-        let colorizer = try DefaultModel.colorizer(model)
         let hints = try readHints()
-        if !hints.isEmpty && !colorizer.acceptsHints {
-            throw HintError.modelTakesNoHints(model ?? DefaultModel.path)
-        }
+        let colorizer = try DefaultModel.colorizer(model, hints: hints)
         let (files, allScanFailures) = collectInputs()
         // The plan covers every input (so collisions are found alike in every shard); this process then
         // works on, and reports, its own slice only; problems with the arguments, in shard 0.
@@ -207,7 +204,6 @@ struct ColorizeImages: ParsableCommand {
     func readHints() throws -> [ColorHint] {
         var hints = try hint.map { text throws(HintError) in try ColorHint(parsing: text) }
         if let hintsFile {
-            let data: Data
             guard let contents = FileManager.default.contents(atPath: hintsFile) else {
                 throw HintError.unreadableFile(
                     hintsFile,

@@ -19,10 +19,14 @@ enum DefaultModel {
         return relativePath
     }
 
-    /// The colorizer for `--model PATH`, or the shipped model; a failure names the file.
-    static func colorizer(_ path: String?) throws -> Colorizer {
-        do { return try Colorizer(modelPath: path ?? self.path) } catch {
+    /// The colorizer for `--model PATH`, or the shipped model; a failure names the file, as does
+    /// `hints` given to a model that takes none.
+    static func colorizer(_ path: String?, hints: [ColorHint] = []) throws -> Colorizer {
+        let colorizer: Colorizer
+        do { colorizer = try Colorizer(modelPath: path ?? self.path) } catch {
             throw CLIError("cannot load the model: \(error)")
         }
+        if !hints.isEmpty && !colorizer.acceptsHints { throw HintError.modelTakesNoHints(path ?? self.path) }
+        return colorizer
     }
 }

@@ -40,9 +40,8 @@ struct SheetCommand: ParsableCommand {
     }
 
     func run() throws {
-        let colorizer = try DefaultModel.colorizer(model)
         let hints = try hint.map { text throws(HintError) in try ColorHint(parsing: text) }
-        if !hints.isEmpty && !colorizer.acceptsHints { throw HintError.modelTakesNoHints(model ?? DefaultModel.path) }
+        let colorizer = try DefaultModel.colorizer(model, hints: hints)
         let evaluation = Evaluation(
             candidates: [Evaluation.Candidate(name: "model", colorizer: colorizer, temperature: temperature)],
             side: side)

@@ -48,10 +48,12 @@ public enum HintField {
     /// somewhere), else 0: [N, 1, 1, 1].
     static func hasPoints(_ field: Tensor) -> Tensor {
         let n = field.shape[0], channels = field.shape[3], perSample = field.count / max(n, 1)
-        let values = field.scalars
-        let flags = (0..<n).map { sample -> Float in
-            stride(from: sample * perSample + maskChannel, to: (sample + 1) * perSample, by: channels)
-                .contains { values[$0] > 0 } ? 1 : 0
+        // Read in place: a training batch's field is ~90 MB, too much to copy every step for n flags.
+        let flags = field.withUnsafeBufferPointer { values in
+            (0..<n).map { sample -> Float in
+                stride(from: sample * perSample + maskChannel, to: (sample + 1) * perSample, by: channels)
+                    .contains { values[$0] > 0 } ? 1 : 0
+            }
         }
         return Tensor(shape: [n, 1, 1, 1], values: flags)
     }

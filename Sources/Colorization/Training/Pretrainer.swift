@@ -124,9 +124,7 @@ public final class Pretrainer {
                 throw Failure.unsuitableHintBase(
                     path: path, reason: "it must be a pretrained-encoder model without hints, with magic weights")
             }
-            let hinted = PretrainedGenerator.addingHints(to: base, seed: options.seed)
-            hinted.freeze(firstLayers: hinted.baseLayerCount)
-            generator = hinted
+            generator = PretrainedGenerator.addingHints(to: base, seed: options.seed)
             configuration = generator.configuration
             magicWeights = weights
             if parallel.isRoot {
@@ -173,6 +171,19 @@ public final class Pretrainer {
         let monitor = TrainingMonitor(
             logPath: parallel.isRoot ? (options.runDirectory as NSString).appendingPathComponent("log.jsonl") : nil,
             firstStep: startStep, lastStep: options.steps)
+        var frozenLayers: Int?
+        /// Freezes what the schedule freezes at `step` (on a hint base, the whole base); whether that changed.
+        func freeze(atStep step: Int) -> Bool {
+            guard let pretrained = generator as? PretrainedGenerator else { return false }
+            let frozen =
+                options.hintBase == nil
+                ? frozenEncoderLayers(atStep: step, of: pretrained.encoderLayerCount) : pretrained.baseLayerCount
+            defer { frozenLayers = frozen }
+            guard frozen != frozenLayers else { return false }
+            pretrained.freeze(firstLayers: frozen)
+            return true
+        }
+        _ = freeze(atStep: startStep)
         print(
             "pre-training: \(photos.paths.count) photos, size \(configuration.size), width \(configuration.widthMultiplier), "
                 + "batch \(options.batchSize), lr \(options.learningRate), \(options.precision) convolutions, "
@@ -199,25 +210,16 @@ public final class Pretrainer {
 
         adam.learningRateScales = HintField.learningRateScales + [("encoder.", options.encoderLearningRateScale)]
         var step = startStep
-        var frozenLayers: Int?
         var window = (lossA: 0.0, lossB: 0.0, images: 0, seconds: 0.0, wait: loader.waitSeconds)
         let shape = { (batch: TrainingBatch) in
             [batch.count, configuration.size, configuration.size, configuration.bins]
         }
         var stopping = false
         while step < options.steps && !stopping {
-            var frozenChanged = false
             let started = Date()
             adam.learningRate = learningRate(atStep: step)
             guard let batch = loader.next() else { throw Failure.noUsablePhotos(options.data) }
-            if let pretrained = generator as? PretrainedGenerator {
-                let frozen =
-                    options.hintBase == nil
-                    ? frozenEncoderLayers(atStep: step, of: pretrained.encoderLayerCount) : pretrained.baseLayerCount
-                frozenChanged = frozenLayers != nil && frozen != frozenLayers && parallel.size > 1
-                if frozen != frozenLayers { pretrained.freeze(firstLayers: frozen) }
-                frozenLayers = frozen
-            }
+            let frozenChanged = freeze(atStep: step) && parallel.size > 1
             let targetsA = RebalancedCrossEntropy.targets(
                 bins: batch.binsA, shape: shape(batch), scale: magicWeights.targetScaleA)
             let targetsB = RebalancedCrossEntropy.targets(
