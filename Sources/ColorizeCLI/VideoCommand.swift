@@ -16,11 +16,12 @@ struct VideoCommand: ParsableCommand {
             (re-encoded to AAC when the container cannot hold the codec). Temporal stability: along the motion \
             between frames (optical flow on their lightness: the camera's motion, plus local flow where things \
             move on their own), each pixel's a/b is the running mean of the network's predictions over up to \
-            s/(1 − s) frames for --stability s (0.98: 49 frames; 0: each frame alone; 1: no limit), restarted \
+            s/(1 − s) frames for --stability s (0.995: 199 frames; 0: each frame alone; 1: no limit), restarted \
             where the motion does not explain the frame (--motion-tolerance) and at scene cuts (--scene-cut: \
-            L-histogram distance). The output is written under a temporary name and renamed at the end: Ctrl-C \
-            (exit code 130) or an error leaves no file under the output's name. Needs ffmpeg and ffprobe \
-            (Debian: apt-get install ffmpeg).
+            L-histogram distance); the colour shown follows that mean only as far as needed to stay within \
+            --hold Lab units of it, so small wavering does not reach the encoder. The output is written under a \
+            temporary name and renamed at the end: Ctrl-C (exit code 130) or an error leaves no file under the \
+            output's name. Needs ffmpeg and ffprobe (Debian: apt-get install ffmpeg).
             """)
 
     @Argument(help: "The video to colorize.")
@@ -42,7 +43,14 @@ struct VideoCommand: ParsableCommand {
             Motion tolerance in L units: the lightness mismatch after motion compensation (above the frame's \
             median) at which a pixel keeps e⁻¹ of its past's weight.
             """)
-    var motionTolerance: Float = 6
+    var motionTolerance = TemporalFilter.Settings.defaultMotionTolerance
+
+    @Option(
+        help: """
+            Colour hold 0…10 in Lab units: the shown a/b of a tracked surface moves only as far as it must to \
+            stay within this distance of its running mean (0: shows the mean itself).
+            """)
+    var hold = TemporalFilter.Settings.defaultHold
 
     @Option(help: "H.264 quality (x264 CRF 0…51, lower is better and larger).")
     var crf = 20
@@ -82,6 +90,7 @@ struct VideoCommand: ParsableCommand {
         guard motionTolerance > 0 && motionTolerance <= 100 else {
             throw ValidationError("--motion-tolerance must be above 0 and at most 100 (got \(motionTolerance))")
         }
+        guard (0...10).contains(hold) else { throw ValidationError("--hold must be from 0 to 10 (got \(hold))") }
         guard (0...51).contains(crf) else { throw ValidationError("--crf must be from 0 to 51 (got \(crf))") }
         guard FrameWriter.Settings.presets.contains(preset) else {
             throw ValidationError("--preset must be one of \(FrameWriter.Settings.presets.joined(separator: ", "))")
@@ -123,7 +132,8 @@ struct VideoCommand: ParsableCommand {
         let settings = VideoColorizer.Settings(
             temperature: temperature, networkSize: size, batch: batch,
             filter: TemporalFilter.Settings(
-                stability: stability, sceneCutThreshold: sceneCut, motionTolerance: motionTolerance),
+                stability: stability, sceneCutThreshold: sceneCut, motionTolerance: motionTolerance,
+                hold: hold),
             encoding: FrameWriter.Settings(crf: crf, preset: preset), keepFrames: keepFrames)
         let result = withExtendedLifetime(stop) {
             Result { () throws(VideoError) in
@@ -143,7 +153,7 @@ struct VideoCommand: ParsableCommand {
         }
         TerminalText.print(
             "wrote \(output): \(summary.frames) frames, \(summary.width)×\(summary.height) (network "
-                + "\(summary.networkWidth)×\(summary.networkHeight), stability \(stability), "
+                + "\(summary.networkWidth)×\(summary.networkHeight), stability \(stability), hold \(hold), "
                 + "\(summary.sceneCuts) filter restarts, "
                 + String(format: "%.0f %% followed along the motion), ", 100 * summary.meanMatch)
                 + String(format: "%.1f s, %.2f frames/s", summary.seconds, summary.framesPerSecond))

@@ -148,6 +148,42 @@ import Testing
         #expect(outError < rawError, "error \(outError / Double(counted)) vs \(rawError / Double(counted))")
     }
 
+    /// A still scene whose predicted colour wavers (and, halfway, really changes): the held output
+    /// never strays more than δ from the running mean (the filter without a hold), stands still
+    /// while only the wavering goes on, and follows the real change.
+    @Test func aHeldColourStaysWithinItsHoldOfTheMeanAndStill() {
+        let (w, h, hold): (Int, Int, Float) = (64, 48, 2)
+        var held = TemporalFilter(settings: .init(stability: 0.98, hold: hold))
+        var mean = TemporalFilter(settings: .init(stability: 0.98, hold: 0))
+        var random = TensorRandom(seed: 11)
+        let l = Self.lightness(width: w, height: h, shiftX: 0, shiftY: 0)
+        var previousHeld: Raster?, previousMean: Raster?
+        var heldChange = 0.0, meanChange = 0.0, largestGap: Float = 0
+        for frame in 0..<120 {
+            var prediction = Self.chroma(width: w, height: h, shiftX: 0, shiftY: 0, noise: 3, random: &random)
+            // From frame 60 on the surface is predicted 25 units redder.
+            if frame >= 60 { for i in 0..<(w * h) { prediction.values[2 * i] += 25 } }
+            let a = held.filter(lightness: l, chroma: prediction), b = mean.filter(lightness: l, chroma: prediction)
+            for i in 0..<(w * h) {
+                let da = a.values[2 * i] - b.values[2 * i], db = a.values[2 * i + 1] - b.values[2 * i + 1]
+                largestGap = max(largestGap, (da * da + db * db).squareRoot())
+            }
+            if (20..<60).contains(frame), let previousHeld, let previousMean {
+                heldChange += Self.meanDifference(a, previousHeld)
+                meanChange += Self.meanDifference(b, previousMean)
+            }
+            if frame == 0 { #expect(a == prediction, "the first frame is shown as predicted") }
+            (previousHeld, previousMean) = (a, b)
+        }
+        #expect(largestGap <= hold + 1e-3, "held output \(largestGap) from the mean")
+        #expect(heldChange * 20 < meanChange, "change per frame \(heldChange / 40) held, \(meanChange / 40) mean")
+        // After the change the mean has moved most of the way, and the shown colour with it.
+        let last = previousHeld ?? Raster(width: w, height: h, channels: 2)
+        let shownA = (0..<(w * h)).reduce(0.0) { $0 + Double(last.values[2 * $1]) } / Double(w * h)
+        let truthA = (0..<w).reduce(0.0) { $0 + 20 * sin(0.05 * Double($1)) } / Double(w)
+        #expect(shownA - truthA > 25 * 0.6 - Double(hold), "shown a \(shownA) against \(truthA) + 25")
+    }
+
     @Test func aSceneCutRestartsTheFilter() {
         var filter = TemporalFilter(settings: .init(stability: 0.9))
         var random = TensorRandom(seed: 3)

@@ -167,7 +167,7 @@ struct VideoCommandTests {
     @Test func usageErrorsExitWithTwo() throws {
         for arguments in [
             ["video", "x.mp4", "--stability", "1.5"], ["video", "x.mp4", "-o", "x.avi"],
-            ["video", "x.mp4", "--crf", "60"],
+            ["video", "x.mp4", "--crf", "60"], ["video", "x.mp4", "--hold", "-1"], ["video", "x.mp4", "--hold", "11"],
             ["video", "x.mp4", "--preset", "warp"], ["video"], ["evaluate-video"],
         ] {
             #expect(try ColorizeCommandTests.run(arguments).status == 2, "\(arguments)")

@@ -20,8 +20,17 @@ import Imaging
 /// from outside the frame), and capped at w_max = s/(1 − s) for `stability` s; then
 /// estimate = (w·warped + P)/(w + 1) for the prediction P, and the weight becomes w + 1. So a
 /// surface that stays in view converges to the mean of its predictions over the last ~w_max
-/// frames (50 at s = 0.98: two seconds at 25 frames/s), a new one starts from its first
+/// frames (199 at s = 0.995: eight seconds at 25 frames/s), a new one starts from its first
 /// prediction, s = 0 is frame by frame (w_max = 0) and s = 1 never forgets a tracked surface.
+///
+/// Even a long mean drifts a little every frame (the network's guess for a still wall changes as
+/// people walk past it), and each small change is re-coded by the video encoder, whose chroma
+/// quantisation turns it into noise. So what is shown is held: a shown a/b, warped along with the
+/// estimate, moves only as far as it must to stay within δ·c of the estimate (δ `hold`, a
+/// backlash: back-and-forth wavering inside δ leaves it still; a surface that really changes
+/// colour is followed at δ's distance). With c = 0 (new surfaces) it is the estimate itself.
+/// δ = 2 is under the just-noticeable difference of ΔE*ab ≈ 2.3.
+///
 /// At a scene cut (`SceneCut` distance above `sceneCutThreshold`), or when under a quarter of the
 /// frame is matched, everything restarts.
 public struct TemporalFilter: Sendable {
@@ -32,18 +41,22 @@ public struct TemporalFilter: Sendable {
         public var sceneCutThreshold: Double
         /// τ of the match confidence, in L units above the frame's median mismatch.
         public var motionTolerance: Float
+        /// δ: how far (a/b distance, Lab units) the shown colour may lag the running mean (0: not at all).
+        public var hold: Float
 
-        public static let defaultStability = 0.98
+        public static let defaultStability = 0.995
         public static let defaultSceneCut = 0.3
         public static let defaultMotionTolerance: Float = 6
+        public static let defaultHold: Float = 2
 
         public init(
             stability: Double = defaultStability, sceneCutThreshold: Double = defaultSceneCut,
-            motionTolerance: Float = defaultMotionTolerance
+            motionTolerance: Float = defaultMotionTolerance, hold: Float = defaultHold
         ) {
             self.stability = stability
             self.sceneCutThreshold = sceneCutThreshold
             self.motionTolerance = motionTolerance
+            self.hold = hold
         }
 
         /// The most frames a pixel's average holds.
@@ -67,7 +80,8 @@ public struct TemporalFilter: Sendable {
     private struct State: Sendable {
         var lightness: Raster
         var histogram: [Double]
-        /// a/b estimate and weight per pixel, as 3 channels, so they are warped together.
+        /// Per pixel the a/b estimate, its weight and the a/b shown, as 5 channels, so they are
+        /// warped together.
         var estimate: Raster
     }
 
@@ -100,22 +114,33 @@ public struct TemporalFilter: Sendable {
         matchFrames += 1
         if lastMatch < 0.25 { return start(lightness, histogram, chroma, restart: true) }
         let warped = flow.warp(previous.estimate, sharp: true).raster.values
-        var estimate = [Float](repeating: 0, count: 3 * n), out = [Float](repeating: 0, count: 2 * n)
+        var estimate = [Float](repeating: 0, count: 5 * n), out = [Float](repeating: 0, count: 2 * n)
         for i in 0..<n {
-            let weight: Float = min(confidence[i] * warped[3 * i + 2], maximumWeight)
+            let weight: Float = min(confidence[i] * warped[5 * i + 2], maximumWeight)
             let share: Float = 1 / (weight + 1)
-            let a: Float = chroma.values[2 * i] + weight * share * (warped[3 * i] - chroma.values[2 * i])
-            let b: Float = chroma.values[2 * i + 1] + weight * share * (warped[3 * i + 1] - chroma.values[2 * i + 1])
-            out[2 * i] = a
-            out[2 * i + 1] = b
-            estimate[3 * i] = a
-            estimate[3 * i + 1] = b
-            estimate[3 * i + 2] = weight + 1
+            let a: Float = chroma.values[2 * i] + weight * share * (warped[5 * i] - chroma.values[2 * i])
+            let b: Float = chroma.values[2 * i + 1] + weight * share * (warped[5 * i + 1] - chroma.values[2 * i + 1])
+            // The shown colour moves only as far as needed to stay within δ·c of the estimate.
+            var (shownA, shownB) = (warped[5 * i + 3], warped[5 * i + 4])
+            let (gapA, gapB) = (a - shownA, b - shownB)
+            let gap = (gapA * gapA + gapB * gapB).squareRoot(), play = settings.hold * confidence[i]
+            if gap > play {
+                let move = 1 - play / gap
+                shownA += move * gapA
+                shownB += move * gapB
+            }
+            out[2 * i] = shownA
+            out[2 * i + 1] = shownB
+            estimate[5 * i] = a
+            estimate[5 * i + 1] = b
+            estimate[5 * i + 2] = weight + 1
+            estimate[5 * i + 3] = shownA
+            estimate[5 * i + 4] = shownB
         }
         let (w, h) = (lightness.width, lightness.height)
         self.previous = State(
             lightness: lightness, histogram: histogram,
-            estimate: Raster(width: w, height: h, channels: 3, values: estimate))
+            estimate: Raster(width: w, height: h, channels: 5, values: estimate))
         return Raster(width: w, height: h, channels: 2, values: out)
     }
 
@@ -143,13 +168,14 @@ public struct TemporalFilter: Sendable {
     {
         if restart { sceneCuts += 1 }
         lastMatch = 0
-        var estimate = [Float](repeating: 1, count: 3 * chroma.pixelCount)
+        var estimate = [Float](repeating: 1, count: 5 * chroma.pixelCount)
         for i in 0..<chroma.pixelCount {
-            (estimate[3 * i], estimate[3 * i + 1]) = (chroma.values[2 * i], chroma.values[2 * i + 1])
+            let (a, b) = (chroma.values[2 * i], chroma.values[2 * i + 1])
+            (estimate[5 * i], estimate[5 * i + 1], estimate[5 * i + 3], estimate[5 * i + 4]) = (a, b, a, b)
         }
         previous = State(
             lightness: lightness, histogram: histogram,
-            estimate: Raster(width: chroma.width, height: chroma.height, channels: 3, values: estimate))
+            estimate: Raster(width: chroma.width, height: chroma.height, channels: 5, values: estimate))
         return chroma
     }
 }
