@@ -153,7 +153,8 @@ struct VideoCommand: ParsableCommand {
         }
         TerminalText.print(
             "wrote \(output): \(summary.frames) frames, \(summary.width)×\(summary.height) (network "
-                + "\(summary.networkWidth)×\(summary.networkHeight), stability \(stability), hold \(hold), "
+                + "\(summary.networkWidth)×\(summary.networkHeight), stability \(stability), "
+                + (stability > 0 ? "hold \(hold), " : "")
                 + "\(summary.sceneCuts) filter restarts, "
                 + String(format: "%.0f %% followed along the motion), ", 100 * summary.meanMatch)
                 + String(format: "%.1f s, %.2f frames/s", summary.seconds, summary.framesPerSecond))
