@@ -20,7 +20,10 @@ struct EngineBenchmark: ParsableCommand {
     @Option(help: "Convolution precision to time (repeat to compare: --precision fp32 --precision bf16).")
     var precision: [ConvolutionPrecision] = [.fp32, .bf16]
 
-    @Flag(help: "Also time oneDNN alone, the direct kernels and the im2col + OpenBLAS reference (the default picks the fastest per pass).")
+    @Flag(
+        help:
+            "Also time oneDNN alone, the direct kernels and the im2col + OpenBLAS reference (the default picks the fastest per pass)."
+    )
     var allBackends = false
 
     func run() {
@@ -40,10 +43,14 @@ struct EngineBenchmark: ParsableCommand {
         for precision in precision {
             for backend in backends {
                 print("\nconvolutions (\(backend), \(precision)), median of \(runs); % of the fp32 peak:")
-                print("layer".padding(toLength: 30, withPad: " ", startingAt: 0) + "  pass              time      throughput      of peak")
+                print(
+                    "layer".padding(toLength: 30, withPad: " ", startingAt: 0)
+                        + "  pass              time      throughput      of peak")
                 ConvolutionPrecision.$current.withValue(precision) {
                     ConvolutionBackend.$current.withValue(backend) {
-                        for layer in layers { benchmarkConvolution(layer.name, layer.input, layer.filter, layer.stride, peak: peak.flops) }
+                        for layer in layers {
+                            benchmarkConvolution(layer.name, layer.input, layer.filter, layer.stride, peak: peak.flops)
+                        }
                     }
                 }
             }
@@ -57,7 +64,9 @@ struct EngineBenchmark: ParsableCommand {
         print("sgemm \(n)³: \(Timing.milliseconds(seconds))  \(Timing.gflops(2 * Double(n * n * n), seconds))")
     }
 
-    private func benchmarkConvolution(_ name: String, _ inputShape: [Int], _ filterShape: [Int], _ stride: Int, peak: Double) {
+    private func benchmarkConvolution(
+        _ name: String, _ inputShape: [Int], _ filterShape: [Int], _ stride: Int, peak: Double
+    ) {
         var random = TensorRandom(seed: 2)
         let g = ConvolutionGeometry(inputShape: inputShape, filterShape: filterShape, stride: stride, padding: .same)
         let x = Tensor.uniform(g.inputShape, using: &random), w = Tensor.uniform(g.filterShape, using: &random)
@@ -70,10 +79,11 @@ struct EngineBenchmark: ParsableCommand {
         ]
         for (pass, body) in passes {
             let seconds = Timing.median(runs: runs, body)
-            print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + "  "
-                  + pass.padding(toLength: 16, withPad: " ", startingAt: 0)
-                  + "\(Timing.milliseconds(seconds))  \(Timing.gflops(flops, seconds))"
-                  + String(format: "  %5.1f%%", 100 * flops / seconds / peak))
+            print(
+                name.padding(toLength: 30, withPad: " ", startingAt: 0) + "  "
+                    + pass.padding(toLength: 16, withPad: " ", startingAt: 0)
+                    + "\(Timing.milliseconds(seconds))  \(Timing.gflops(flops, seconds))"
+                    + String(format: "  %5.1f%%", 100 * flops / seconds / peak))
         }
     }
 }

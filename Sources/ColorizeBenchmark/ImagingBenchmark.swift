@@ -27,7 +27,8 @@ struct ImagingBenchmark: ParsableCommand {
                 samples[i + 2] = 0.5 + 0.5 * sinf(Float(x + y) / 50)
             }
         }
-        let jpeg = try ImageCodec.encodeJPEG(Image(samples: samples, width: width, height: height, channels: 3), quality: 90)
+        let jpeg = try ImageCodec.encodeJPEG(
+            Image(samples: samples, width: width, height: height, channels: 3), quality: 90)
         print("synthetic \(width)×\(height) JPEG: \(jpeg.count / 1024) KiB")
         var image: Image?
         let decode = Timing.median(runs: runs) { image = try? ImageCodec.decode(jpeg) }

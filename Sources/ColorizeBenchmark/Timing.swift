@@ -19,7 +19,9 @@ enum Timing {
     static func medianRatio(runs: Int = 5, _ numerator: () -> Void, over denominator: () -> Void) -> Double {
         numerator()
         denominator()
-        let ratios = (0..<runs).map { _ in median(runs: 1, warmup: 0, numerator) / median(runs: 1, warmup: 0, denominator) }
+        let ratios = (0..<runs).map { _ in
+            median(runs: 1, warmup: 0, numerator) / median(runs: 1, warmup: 0, denominator)
+        }
         return ratios.sorted()[ratios.count / 2]
     }
 
@@ -27,5 +29,7 @@ enum Timing {
     static func milliseconds(_ seconds: Double) -> String { String(format: "%8.2f ms", seconds * 1000) }
 
     /// GFLOP/s for `flops` done in `seconds`.
-    static func gflops(_ flops: Double, _ seconds: Double) -> String { String(format: "%7.1f GFLOP/s", flops / seconds / 1e9) }
+    static func gflops(_ flops: Double, _ seconds: Double) -> String {
+        String(format: "%7.1f GFLOP/s", flops / seconds / 1e9)
+    }
 }

@@ -36,29 +36,43 @@ struct TrainBenchmark: ParsableCommand {
         let generatorFLOPs = 2 * Double(generator.multiplyAdds(size: size) * batch)
         let criticFLOPs = 2 * Double(critic.multiplyAdds * batch)
         print("CPU features: \(Processor.features.joined(separator: " ")); \(Processor.peak().description)")
-        print("generator \(generator.parameterCount) parameters, \(String(format: "%.2f", generatorFLOPs / 2e9)) GMAC per batch of \(batch); "
-              + "critic \(critic.parameterCount) parameters, \(String(format: "%.2f", criticFLOPs / 2e9)) GMAC; median of \(runs)")
+        print(
+            "generator \(generator.parameterCount) parameters, \(String(format: "%.2f", generatorFLOPs / 2e9)) GMAC per batch of \(batch); "
+                + "critic \(critic.parameterCount) parameters, \(String(format: "%.2f", criticFLOPs / 2e9)) GMAC; median of \(runs)"
+        )
         var tables: [(ConvolutionPrecision, [Row])] = []
         for precision in precision {
             print("\n\(precision) convolutions")
-            tables.append((precision, ConvolutionPrecision.$current.withValue(precision) {
-                measure(generator, critic, generatorFLOPs: generatorFLOPs, criticFLOPs: criticFLOPs)
-            }))
+            tables.append(
+                (
+                    precision,
+                    ConvolutionPrecision.$current.withValue(precision) {
+                        measure(generator, critic, generatorFLOPs: generatorFLOPs, criticFLOPs: criticFLOPs)
+                    }
+                ))
         }
         if let (basePrecision, base) = tables.first, tables.count > 1 {
             print("\nsummary (ms; speed-up over \(basePrecision))")
-            print("step".padding(toLength: 34, withPad: " ", startingAt: 0)
-                  + tables.map { String(repeating: " ", count: 9) + "\($0.0)".padding(toLength: 8, withPad: " ", startingAt: 0) }.joined())
+            print(
+                "step".padding(toLength: 34, withPad: " ", startingAt: 0)
+                    + tables.map {
+                        String(repeating: " ", count: 9) + "\($0.0)".padding(toLength: 8, withPad: " ", startingAt: 0)
+                    }.joined())
             for (index, row) in base.enumerated() {
-                print(row.name.padding(toLength: 34, withPad: " ", startingAt: 0) + tables.map { table in
-                    let seconds = table.1[index].seconds
-                    return Timing.milliseconds(seconds) + String(format: " %4.2f×", row.seconds / seconds)
-                }.joined())
+                print(
+                    row.name.padding(toLength: 34, withPad: " ", startingAt: 0)
+                        + tables.map { table in
+                            let seconds = table.1[index].seconds
+                            return Timing.milliseconds(seconds) + String(format: " %4.2f×", row.seconds / seconds)
+                        }.joined())
             }
         }
         let pool = BufferPool.shared.statistics
-        print(String(format: "\npeak RSS %.0f MiB; tensors live at peak %.0f MiB; buffer pool reused %d of %d large requests",
-                     Processor.peakRSSMiB, Double(pool.peakLiveBytes) / 1048576, pool.reused, pool.reused + pool.allocated))
+        print(
+            String(
+                format:
+                    "\npeak RSS %.0f MiB; tensors live at peak %.0f MiB; buffer pool reused %d of %d large requests",
+                Processor.peakRSSMiB, Double(pool.peakLiveBytes) / 1048576, pool.reused, pool.reused + pool.allocated))
     }
 
     /// One line of a precision's table.
@@ -68,7 +82,8 @@ struct TrainBenchmark: ParsableCommand {
     }
 
     /// Times every step under the task's convolution precision and prints its table.
-    private func measure(_ generator: Generator, _ critic: Critic, generatorFLOPs: Double, criticFLOPs: Double) -> [Row] {
+    private func measure(_ generator: Generator, _ critic: Critic, generatorFLOPs: Double, criticFLOPs: Double) -> [Row]
+    {
         var random = TensorRandom(seed: 3)
         let lab = Tensor.uniform([batch, size, size, 3], low: -0.5, high: 0.9, using: &random)
         let lightness = lab.slice(axis: 3, 0..<1)
@@ -78,8 +93,9 @@ struct TrainBenchmark: ParsableCommand {
         var rows: [Row] = []
         func report(_ name: String, _ seconds: Double, flops: Double) {
             rows.append(Row(name: name, seconds: seconds))
-            print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(seconds)
-                  + String(format: "  %8.1f img/s", Double(batch) / seconds) + "  " + Timing.gflops(flops, seconds))
+            print(
+                name.padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(seconds)
+                    + String(format: "  %8.1f img/s", Double(batch) / seconds) + "  " + Timing.gflops(flops, seconds))
         }
         // A backward pass costs two forwards (input- and filter-gradient), a double backward (the
         // penalty) two more through the critic.
@@ -90,14 +106,21 @@ struct TrainBenchmark: ParsableCommand {
 
         let pretrainAdam = Adam(learningRate: 1e-4)
         let pretrain = Timing.median(runs: runs) {
-            TrainingSteps.pretrain(generator, lightness: lightness, targetsA: targets, targetsB: targets, optimizer: pretrainAdam)
+            TrainingSteps.pretrain(
+                generator, lightness: lightness, targetsA: targets, targetsB: targets, optimizer: pretrainAdam)
         }
         report("pre-training step", pretrain, flops: 3 * generatorFLOPs)
-        let ratio = Timing.medianRatio(runs: runs, {
-            TrainingSteps.pretrain(generator, lightness: lightness, targetsA: targets, targetsB: targets, optimizer: pretrainAdam)
-        }, over: { _ = Colorizer.predictAB(generator, lightness) })
-        print(String(format: "  pre-training step / inference: %.2f× (medians above), %.2f× (median of %d back-to-back pairs)",
-                     pretrain / inference, ratio, runs))
+        let ratio = Timing.medianRatio(
+            runs: runs,
+            {
+                TrainingSteps.pretrain(
+                    generator, lightness: lightness, targetsA: targets, targetsB: targets, optimizer: pretrainAdam)
+            }, over: { _ = Colorizer.predictAB(generator, lightness) })
+        print(
+            String(
+                format:
+                    "  pre-training step / inference: %.2f× (medians above), %.2f× (median of %d back-to-back pairs)",
+                pretrain / inference, ratio, runs))
         breakDownPretraining(generator, lightness, targets, step: pretrain)
 
         // The critic step is generator inference + critic forward on real and fake + the penalty
@@ -105,7 +128,9 @@ struct TrainBenchmark: ParsableCommand {
         // differentiates that graph again). Timing the parts shows where the time goes.
         let criticAdam = Adam(learningRate: 1e-4)
         let criticStep = Timing.median(runs: runs) {
-            TrainingSteps.critic(critic, generator: generator, lab: lab, lightness: lightness, epsilon: epsilon, lambda: 10, optimizer: criticAdam)
+            TrainingSteps.critic(
+                critic, generator: generator, lab: lab, lightness: lightness, epsilon: epsilon, lambda: 10,
+                optimizer: criticAdam)
         }
         let fake = Tensor.concatenate([lightness, Colorizer.predictAB(generator, lightness)], axis: 3)
         let wassersteinOnly = Timing.median(runs: runs) {
@@ -116,16 +141,20 @@ struct TrainBenchmark: ParsableCommand {
         // penalty forward, input-gradient and the double backward through both (≈ 6 passes).
         report("critic step (exact penalty)", criticStep, flops: generatorFLOPs + 12 * criticFLOPs)
         let penalty = criticStep - inference - wassersteinOnly
-        for (part, seconds) in [("generator inference (fakes)", inference), ("critic on real + fake, backward", wassersteinOnly),
-                                ("gradient penalty, double backward", penalty)] {
-            print("  " + part.padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(seconds)
-                  + String(format: "  %4.0f%%", 100 * seconds / criticStep))
+        for (part, seconds) in [
+            ("generator inference (fakes)", inference), ("critic on real + fake, backward", wassersteinOnly),
+            ("gradient penalty, double backward", penalty),
+        ] {
+            print(
+                "  " + part.padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(seconds)
+                    + String(format: "  %4.0f%%", 100 * seconds / criticStep))
         }
 
         let generatorAdam = Adam(learningRate: 1e-5)
         let generatorStep = Timing.median(runs: runs) {
-            TrainingSteps.generator(generator, critic: critic, lightness: lightness, targetsA: targets, targetsB: targets,
-                                    anchorWeight: 1, optimizer: generatorAdam)
+            TrainingSteps.generator(
+                generator, critic: critic, lightness: lightness, targetsA: targets, targetsB: targets,
+                anchorWeight: 1, optimizer: generatorAdam)
         }
         report("generator adversarial step", generatorStep, flops: 3 * generatorFLOPs + 2 * criticFLOPs)
         return rows
@@ -135,34 +164,43 @@ struct TrainBenchmark: ParsableCommand {
     /// Adam update alone, and the backward pass as the rest.
     private func breakDownPretraining(_ generator: Generator, _ lightness: Tensor, _ targets: Tensor, step: Double) {
         func loss() -> Tensor {
-            let (a, b) = TrainingSteps.pretrainingLosses(generator, lightness: lightness, targetsA: targets, targetsB: targets)
+            let (a, b) = TrainingSteps.pretrainingLosses(
+                generator, lightness: lightness, targetsA: targets, targetsB: targets)
             return a + b
         }
         let forward = Timing.median(runs: runs) { _ = loss() }
         let (_, gradients) = valueAndGradients(of: generator, loss)
         let adam = Adam(learningRate: 0)
         let update = Timing.median(runs: runs) { adam.update(generator, gradients: gradients) }
-        for (part, seconds) in [("forward with tape, loss", forward), ("backward", step - forward - update), ("Adam update", update)] {
-            print("  " + part.padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(seconds)
-                  + String(format: "  %4.0f%%", 100 * seconds / step))
+        for (part, seconds) in [
+            ("forward with tape, loss", forward), ("backward", step - forward - update), ("Adam update", update),
+        ] {
+            print(
+                "  " + part.padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(seconds)
+                    + String(format: "  %4.0f%%", 100 * seconds / step))
         }
     }
 
     /// The forward pass to logits (inference without the colour estimate), how much of it the
     /// convolutions take when each runs alone on an input of its shape, and what their two backward
     /// passes cost: the floor under a training step's time.
-    private func breakDownForward(_ generator: Generator, _ lightness: Tensor, flops: Double,
-                                  report: (_ name: String, _ seconds: Double, _ flops: Double) -> Void) {
+    private func breakDownForward(
+        _ generator: Generator, _ lightness: Tensor, flops: Double,
+        report: (_ name: String, _ seconds: Double, _ flops: Double) -> Void
+    ) {
         let forward = Timing.median(runs: runs) { withoutGradients { _ = generator(lightness, training: false) } }
         report("  forward to logits", forward, flops)
-        let trainingForward = Timing.median(runs: runs) { withoutGradients { _ = generator(lightness, training: true) } }
+        let trainingForward = Timing.median(runs: runs) {
+            withoutGradients { _ = generator(lightness, training: true) }
+        }
         report("  … with batch statistics", trainingForward, flops)
         var random = TensorRandom(seed: 4)
         var total = 0.0, backward = 0.0
         for (name, layer, inputSize) in generator.convolutions(size: size) {
             let w = layer.weight.value
-            let g = ConvolutionGeometry(inputShape: [batch, inputSize, inputSize, w.shape[2]], filterShape: w.shape,
-                                        stride: layer.stride, padding: .same)
+            let g = ConvolutionGeometry(
+                inputShape: [batch, inputSize, inputSize, w.shape[2]], filterShape: w.shape,
+                stride: layer.stride, padding: .same)
             let x = Tensor.uniform(g.inputShape, using: &random), dy = Tensor.uniform(g.outputShape, using: &random)
             let seconds = Timing.median(runs: runs) { withoutGradients { _ = layer(x) } }
             let backwardSeconds = Timing.median(runs: runs) {
@@ -177,8 +215,9 @@ struct TrainBenchmark: ParsableCommand {
             }
         }
         report("    convolutions alone", total, flops)
-        print("    other ops".padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(forward - total)
-              + String(format: "  %4.0f%%  (norms, upsampling, concatenation)", 100 * (forward - total) / forward))
+        print(
+            "    other ops".padding(toLength: 34, withPad: " ", startingAt: 0) + Timing.milliseconds(forward - total)
+                + String(format: "  %4.0f%%  (norms, upsampling, concatenation)", 100 * (forward - total) / forward))
         report("    their two backward passes", backward, 2 * flops)
         print(String(format: "    convolutions forward + backward / forward alone: %.2f×", (total + backward) / total))
     }

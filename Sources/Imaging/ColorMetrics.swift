@@ -21,7 +21,8 @@ public enum ColorMetrics {
         let n = Double(rgb.pixelCount)
         var (sumRG, sumYB, sumRG2, sumYB2) = (0.0, 0.0, 0.0, 0.0)
         for i in 0..<rgb.pixelCount {
-            let r = Double(rgb.values[3 * i]) * 255, g = Double(rgb.values[3 * i + 1]) * 255, b = Double(rgb.values[3 * i + 2]) * 255
+            let r = Double(rgb.values[3 * i]) * 255, g = Double(rgb.values[3 * i + 1]) * 255,
+                b = Double(rgb.values[3 * i + 2]) * 255
             let rg = r - g, yb = 0.5 * (r + g) - b
             sumRG += rg; sumYB += yb; sumRG2 += rg * rg; sumYB2 += yb * yb
         }
@@ -33,14 +34,17 @@ public enum ColorMetrics {
     /// Area under the curve of "fraction of pixels whose ab error ≤ t" for t = 0…150 (Zhang et al.
     /// 2016), normalised to 0…1. Optional per-pixel weights give the class-rebalanced variant.
     public static func abErrorAUC(_ x: Raster, _ y: Raster, weights: [Float]? = nil, maximum: Int = 150) -> Double {
-        precondition(x.width == y.width && x.height == y.height && x.channels == 3 && y.channels == 3, "AuC needs Lab rasters of one size")
+        precondition(
+            x.width == y.width && x.height == y.height && x.channels == 3 && y.channels == 3,
+            "AuC needs Lab rasters of one size")
         let n = x.pixelCount
         precondition(weights.map { $0.count == n } ?? true, "one weight per pixel")
         // Histogram of errors at integer thresholds: a pixel counts for every t ≥ its error.
         var mass = [Double](repeating: 0, count: maximum + 1)
         var total = 0.0
         for i in 0..<n {
-            let da = Double(x.values[3 * i + 1] - y.values[3 * i + 1]), db = Double(x.values[3 * i + 2] - y.values[3 * i + 2])
+            let da = Double(x.values[3 * i + 1] - y.values[3 * i + 1]),
+                db = Double(x.values[3 * i + 2] - y.values[3 * i + 2])
             let error = (da * da + db * db).squareRoot()
             let w = weights.map { Double($0[i]) } ?? 1
             total += w

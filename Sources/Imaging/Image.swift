@@ -8,8 +8,9 @@ public struct Image: Sendable, Equatable {
 
     public init(color: Raster, alpha: Raster? = nil) {
         precondition(color.channels == 1 || color.channels == 3, "colour needs 1 or 3 channels, got \(color.channels)")
-        precondition(alpha.map { $0.channels == 1 && $0.width == color.width && $0.height == color.height } ?? true,
-                     "alpha must be one channel of the colour's size")
+        precondition(
+            alpha.map { $0.channels == 1 && $0.width == color.width && $0.height == color.height } ?? true,
+            "alpha must be one channel of the colour's size")
         self.color = color
         self.alpha = alpha
     }
@@ -36,7 +37,8 @@ public struct Image: Sendable, Equatable {
         switch channels {
         case 1, 3: self.init(color: all)
         case 2: self.init(color: all.channel(0), alpha: all.channel(1))
-        default: self.init(color: Raster.stacking([all.channel(0), all.channel(1), all.channel(2)]), alpha: all.channel(3))
+        default:
+            self.init(color: Raster.stacking([all.channel(0), all.channel(1), all.channel(2)]), alpha: all.channel(3))
         }
     }
 

@@ -9,8 +9,9 @@ public struct Raster: Sendable, Equatable {
     public var values: [Float]
 
     public init(width: Int, height: Int, channels: Int, values: [Float]) {
-        precondition(width >= 0 && height >= 0 && channels >= 1 && values.count == width * height * channels,
-                     "raster \(width)×\(height)×\(channels) with \(values.count) values")
+        precondition(
+            width >= 0 && height >= 0 && channels >= 1 && values.count == width * height * channels,
+            "raster \(width)×\(height)×\(channels) with \(values.count) values")
         self.width = width
         self.height = height
         self.channels = channels
@@ -18,8 +19,9 @@ public struct Raster: Sendable, Equatable {
     }
 
     public init(width: Int, height: Int, channels: Int, repeating value: Float = 0) {
-        self.init(width: width, height: height, channels: channels,
-                  values: [Float](repeating: value, count: width * height * channels))
+        self.init(
+            width: width, height: height, channels: channels,
+            values: [Float](repeating: value, count: width * height * channels))
     }
 
     public var pixelCount: Int { width * height }
@@ -42,8 +44,12 @@ public struct Raster: Sendable, Equatable {
 
     /// Interleaves single-channel rasters of equal size.
     public static func stacking(_ planes: [Raster]) -> Raster {
-        precondition(!planes.isEmpty && planes.allSatisfy { $0.channels == 1 && $0.width == planes[0].width && $0.height == planes[0].height },
-                     "stacking needs single-channel rasters of one size")
+        precondition(
+            !planes.isEmpty
+                && planes.allSatisfy {
+                    $0.channels == 1 && $0.width == planes[0].width && $0.height == planes[0].height
+                },
+            "stacking needs single-channel rasters of one size")
         let n = planes.count, count = planes[0].pixelCount
         var values = [Float](repeating: 0, count: count * n)
         for (c, plane) in planes.enumerated() {

@@ -22,7 +22,8 @@ public final class Parameter: @unchecked Sendable {
 
     /// Replaces the values (loading a checkpoint, updating running statistics).
     public func assign(_ newValue: Tensor) {
-        precondition(newValue.shape == value.shape, "assigning \(newValue.shape) to a parameter of shape \(value.shape)")
+        precondition(
+            newValue.shape == value.shape, "assigning \(newValue.shape) to a parameter of shape \(value.shape)")
         value = Parameter.wrap(newValue, tracked: requiresGradient)
     }
 
@@ -58,7 +59,9 @@ extension ParameterGroup {
 }
 
 /// The value of `loss` and its gradients by every parameter of `group` that requires one.
-public func valueAndGradients(of group: some ParameterGroup, _ loss: () -> Tensor) -> (value: Tensor, gradients: [String: Tensor]) {
+public func valueAndGradients(
+    of group: some ParameterGroup, _ loss: () -> Tensor
+) -> (value: Tensor, gradients: [String: Tensor]) {
     let tracked = group.namedParameters.filter { $0.parameter.requiresGradient }
     let value = loss()
     let result = gradients(of: value, wrt: tracked.map { $0.parameter.value })

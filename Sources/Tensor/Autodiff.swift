@@ -32,8 +32,10 @@ public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
 ///   - retainGraph: keep the graph for another call; defaults to `createGraph`. When false,
 ///     each node's saved tensors are freed as soon as its rule has run.
 /// - Returns: one gradient per input, zeros where `output` does not depend on it.
-public func gradients(of output: Tensor, wrt inputs: [Tensor], createGraph: Bool = false,
-                      retainGraph: Bool? = nil) -> [Tensor] {
+public func gradients(
+    of output: Tensor, wrt inputs: [Tensor], createGraph: Bool = false,
+    retainGraph: Bool? = nil
+) -> [Tensor] {
     precondition(output.count == 1, "gradients(of:) needs a scalar output, got shape \(output.shape)")
     guard let root = output.node else { return inputs.map { Tensor.zeros($0.shape) } }
     let release = !(retainGraph ?? createGraph)
@@ -44,7 +46,9 @@ public func gradients(of output: Tensor, wrt inputs: [Tensor], createGraph: Bool
     var leadsToTarget = Set<ObjectIdentifier>()
     for node in order {
         let id = ObjectIdentifier(node)
-        if targets.contains(id) || node.inputs.contains(where: { $0.map { leadsToTarget.contains(ObjectIdentifier($0)) } ?? false }) {
+        if targets.contains(id)
+            || node.inputs.contains(where: { $0.map { leadsToTarget.contains(ObjectIdentifier($0)) } ?? false })
+        {
             leadsToTarget.insert(id)
         }
     }
@@ -54,7 +58,9 @@ public func gradients(of output: Tensor, wrt inputs: [Tensor], createGraph: Bool
         accumulated[ObjectIdentifier(root)] = Tensor.ones(output.shape)
         for node in order.reversed() {
             let id = ObjectIdentifier(node)
-            guard !node.isLeaf, leadsToTarget.contains(id), let gradient = accumulated.removeValue(forKey: id) else { continue }
+            guard !node.isLeaf, leadsToTarget.contains(id), let gradient = accumulated.removeValue(forKey: id) else {
+                continue
+            }
             let needed = node.inputs.map { $0.map { leadsToTarget.contains(ObjectIdentifier($0)) } ?? false }
             let inputGradients = node.propagate(gradient, needed: needed, release: release)
             for (input, inputGradient) in zip(node.inputs, inputGradients) {
@@ -97,14 +103,18 @@ private func topologicalOrder(from root: GradNode) -> [GradNode] {
 extension Tensor {
     /// Wraps a freshly computed result, recording a graph node when recording is on and any input
     /// is tracked. `savesOutput` keeps the result for rules that reuse it (exp, tanh, sqrt, softmax).
-    static func record(_ storage: TensorStorage, shape: [Int], inputs: [Tensor], savesOutput: Bool = false,
-                       backward: @escaping GradNode.Backward) -> Tensor {
+    static func record(
+        _ storage: TensorStorage, shape: [Int], inputs: [Tensor], savesOutput: Bool = false,
+        backward: @escaping GradNode.Backward
+    ) -> Tensor {
         record(storage, shape: shape, inputNodes: inputs.map(\.node), savesOutput: savesOutput, backward: backward)
     }
 
     /// `record` given only the inputs' nodes, for ops that must not hold their inputs' storage.
-    static func record(_ storage: TensorStorage, shape: [Int], inputNodes: [GradNode?], savesOutput: Bool = false,
-                       backward: @escaping GradNode.Backward) -> Tensor {
+    static func record(
+        _ storage: TensorStorage, shape: [Int], inputNodes: [GradNode?], savesOutput: Bool = false,
+        backward: @escaping GradNode.Backward
+    ) -> Tensor {
         guard Autodiff.isRecording, inputNodes.contains(where: { $0 != nil }) else {
             return Tensor(storage: storage, shape: shape)
         }

@@ -32,7 +32,8 @@ final class GradNode: @unchecked Sendable {
     /// Runs the backward rule; `release` drops it and the saved values afterwards to free memory early.
     func propagate(_ gradient: Tensor, needed: [Bool], release: Bool) -> [Tensor?] {
         guard let backward else {
-            preconditionFailure("backward through a graph that was already freed: pass retainGraph: true to the first call")
+            preconditionFailure(
+                "backward through a graph that was already freed: pass retainGraph: true to the first call")
         }
         let output = savedOutput.map { Tensor(storage: $0.storage, shape: $0.shape, node: self) }
         let result = backward(gradient, output, needed)

@@ -26,12 +26,17 @@ public struct TensorRandom: RandomNumberGenerator, Sendable {
 
 extension Tensor {
     /// Uniform values in [low, high).
-    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, using random: inout TensorRandom) -> Tensor {
+    public static func uniform(
+        _ shape: [Int], low: Float = 0, high: Float = 1, using random: inout TensorRandom
+    ) -> Tensor {
         Tensor(shape: shape, values: (0..<Shape.count(shape)).map { _ in low + (high - low) * random.nextUniform() })
     }
 
     /// Normal values with the given mean and standard deviation.
-    public static func normal(_ shape: [Int], mean: Float = 0, standardDeviation: Float = 1, using random: inout TensorRandom) -> Tensor {
-        Tensor(shape: shape, values: (0..<Shape.count(shape)).map { _ in mean + standardDeviation * random.nextNormal() })
+    public static func normal(
+        _ shape: [Int], mean: Float = 0, standardDeviation: Float = 1, using random: inout TensorRandom
+    ) -> Tensor {
+        Tensor(
+            shape: shape, values: (0..<Shape.count(shape)).map { _ in mean + standardDeviation * random.nextNormal() })
     }
 }

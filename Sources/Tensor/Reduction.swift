@@ -28,7 +28,8 @@ extension Tensor {
         let reduced = Set((axes ?? Array(0..<rank)).map { Shape.axis($0, rank: rank) })
         let kept = shape.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element }
         let result = sum(toShape: kept)
-        return keepingDimensions ? result : result.reshaped(shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element))
+        return keepingDimensions
+            ? result : result.reshaped(shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element))
     }
 
     /// Mean over `axes` (all axes when nil).

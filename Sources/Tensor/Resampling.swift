@@ -22,13 +22,16 @@ extension Tensor {
                 for f in 1..<max(factor, 1) { (firstOutRow + f * outW * c).update(from: firstOutRow, count: outW * c) }
             }
         }
-        return Tensor.record(out, shape: [n, h * factor, w * factor, c], inputs: [self]) { g, _, _ in [g.sumPooled(factor)] }
+        return Tensor.record(out, shape: [n, h * factor, w * factor, c], inputs: [self]) { g, _, _ in
+            [g.sumPooled(factor)]
+        }
     }
 
     /// Sums each non-overlapping `factor`×`factor` window (NHWC; sizes must divide).  ∂ = upsampledNearest(g, factor).
     public func sumPooled(_ factor: Int) -> Tensor {
-        precondition(rank == 4 && shape[1] % factor == 0 && shape[2] % factor == 0,
-                     "sumPooled(\(factor)) needs NHWC with divisible sizes, got \(shape)")
+        precondition(
+            rank == 4 && shape[1] % factor == 0 && shape[2] % factor == 0,
+            "sumPooled(\(factor)) needs NHWC with divisible sizes, got \(shape)")
         let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
         let (oh, ow) = (h / factor, w / factor)
         let out = TensorStorage(count: n * oh * ow * c, zeroed: true)

@@ -36,14 +36,16 @@ extension Tensor {
     /// Elements `range` along `axis`.  ∂ = g zero-padded back to the input's extent.
     public func slice(axis: Int, _ range: Range<Int>) -> Tensor {
         let axis = Shape.axis(axis, rank: rank)
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape[axis], "slice \(range) out of 0..<\(shape[axis])")
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= shape[axis], "slice \(range) out of 0..<\(shape[axis])")
         if range.count == shape[axis] { return self }
         var outShape = shape
         outShape[axis] = range.count
         let out = TensorStorage(count: Shape.count(outShape))
-        Tensor.copyBlocks(from: storage.pointer, fromAxisLength: shape[axis], fromOffset: range.lowerBound,
-                          to: out.pointer, toAxisLength: range.count, toOffset: 0,
-                          length: range.count, outer: shape[..<axis].reduce(1, *), inner: shape[(axis + 1)...].reduce(1, *))
+        Tensor.copyBlocks(
+            from: storage.pointer, fromAxisLength: shape[axis], fromOffset: range.lowerBound,
+            to: out.pointer, toAxisLength: range.count, toOffset: 0,
+            length: range.count, outer: shape[..<axis].reduce(1, *), inner: shape[(axis + 1)...].reduce(1, *))
         let extent = shape[axis]
         return Tensor.record(out, shape: outShape, inputs: [self]) { g, _, _ in
             [g.padded(axis: axis, before: range.lowerBound, after: extent - range.upperBound)]
@@ -57,11 +59,14 @@ extension Tensor {
         var outShape = shape
         outShape[axis] += before + after
         let out = TensorStorage(count: Shape.count(outShape), zeroed: true)
-        Tensor.copyBlocks(from: storage.pointer, fromAxisLength: shape[axis], fromOffset: 0,
-                          to: out.pointer, toAxisLength: outShape[axis], toOffset: before,
-                          length: shape[axis], outer: shape[..<axis].reduce(1, *), inner: shape[(axis + 1)...].reduce(1, *))
+        Tensor.copyBlocks(
+            from: storage.pointer, fromAxisLength: shape[axis], fromOffset: 0,
+            to: out.pointer, toAxisLength: outShape[axis], toOffset: before,
+            length: shape[axis], outer: shape[..<axis].reduce(1, *), inner: shape[(axis + 1)...].reduce(1, *))
         let length = shape[axis]
-        return Tensor.record(out, shape: outShape, inputs: [self]) { g, _, _ in [g.slice(axis: axis, before..<(before + length))] }
+        return Tensor.record(out, shape: outShape, inputs: [self]) { g, _, _ in
+            [g.slice(axis: axis, before..<(before + length))]
+        }
     }
 
     /// Joins tensors along `axis` (all other dimensions equal).  ∂ = the matching slice of g for each part.
@@ -72,17 +77,19 @@ extension Tensor {
         var outShape = parts[0].shape
         outShape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
         for part in parts {
-            precondition(part.rank == rank && (0..<rank).allSatisfy { $0 == axis || part.shape[$0] == outShape[$0] },
-                         "cannot concatenate \(part.shape) into \(outShape) along axis \(axis)")
+            precondition(
+                part.rank == rank && (0..<rank).allSatisfy { $0 == axis || part.shape[$0] == outShape[$0] },
+                "cannot concatenate \(part.shape) into \(outShape) along axis \(axis)")
         }
         let out = TensorStorage(count: Shape.count(outShape))
         let outer = outShape[..<axis].reduce(1, *), inner = outShape[(axis + 1)...].reduce(1, *)
         var offset = 0
         var ranges: [Range<Int>] = []
         for part in parts {
-            copyBlocks(from: part.storage.pointer, fromAxisLength: part.shape[axis], fromOffset: 0,
-                       to: out.pointer, toAxisLength: outShape[axis], toOffset: offset,
-                       length: part.shape[axis], outer: outer, inner: inner)
+            copyBlocks(
+                from: part.storage.pointer, fromAxisLength: part.shape[axis], fromOffset: 0,
+                to: out.pointer, toAxisLength: outShape[axis], toOffset: offset,
+                length: part.shape[axis], outer: outer, inner: inner)
             ranges.append(offset..<(offset + part.shape[axis]))
             offset += part.shape[axis]
         }
@@ -92,13 +99,16 @@ extension Tensor {
     }
 
     /// Copies `length` positions of an axis for each of `outer` blocks, `inner` contiguous floats per position.
-    static func copyBlocks(from src: UnsafePointer<Float>, fromAxisLength: Int, fromOffset: Int,
-                           to dst: UnsafeMutablePointer<Float>, toAxisLength: Int, toOffset: Int,
-                           length: Int, outer: Int, inner: Int) {
+    static func copyBlocks(
+        from src: UnsafePointer<Float>, fromAxisLength: Int, fromOffset: Int,
+        to dst: UnsafeMutablePointer<Float>, toAxisLength: Int, toOffset: Int,
+        length: Int, outer: Int, inner: Int
+    ) {
         let run = length * inner
         Parallel.forEachRange(outer, cost: run) { blocks in
             for o in blocks {
-                (dst + (o * toAxisLength + toOffset) * inner).update(from: src + (o * fromAxisLength + fromOffset) * inner, count: run)
+                (dst + (o * toAxisLength + toOffset) * inner).update(
+                    from: src + (o * fromAxisLength + fromOffset) * inner, count: run)
             }
         }
     }

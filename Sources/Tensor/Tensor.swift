@@ -65,7 +65,9 @@ public struct Tensor: @unchecked Sendable {
 
     /// Mutable access to the elements; copies the storage first if it is shared (copy-on-write).
     /// Mutation never touches the autodiff graph: use it for optimizer updates and data, not in models.
-    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    public mutating func withUnsafeMutableBufferPointer<R>(
+        _ body: (UnsafeMutableBufferPointer<Float>) throws -> R
+    ) rethrows -> R {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
         return try body(storage.buffer)
     }

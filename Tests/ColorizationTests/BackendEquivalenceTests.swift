@@ -1,6 +1,7 @@
-import Testing
 import NeuralNetwork
 import Tensor
+import Testing
+
 @testable import Colorization
 
 /// The fast kernels must not change what trains. With fp32 operands (oneDNN with fused epilogues,
@@ -8,8 +9,10 @@ import Tensor
 /// 1e-4 relative, as the im2col + OpenBLAS reference convolutions; with bf16 operands the loss
 /// curve stays within bf16's rounding of the fp32 one.
 @Suite struct BackendEquivalenceTests {
-    static func pretrainingLosses(on backend: ConvolutionBackend, precision: ConvolutionPrecision = .fp32, steps: Int,
-                                  learningRate: Float) -> [Float] {
+    static func pretrainingLosses(
+        on backend: ConvolutionBackend, precision: ConvolutionPrecision = .fp32, steps: Int,
+        learningRate: Float
+    ) -> [Float] {
         ConvolutionBackend.$current.withValue(backend) {
             ConvolutionPrecision.$current.withValue(precision) {
                 let generator = Generator(ModelConfiguration(size: 128, widthMultiplier: 0.25), seed: 11)
@@ -24,8 +27,9 @@ import Tensor
                 let targetsA = RebalancedCrossEntropy.targets(bins: binsA, shape: shape) { _ in 1 }
                 let targetsB = RebalancedCrossEntropy.targets(bins: binsB, shape: shape) { _ in 1 }
                 return (0..<steps).map { _ in
-                    let losses = TrainingSteps.pretrain(generator, lightness: lightness, targetsA: targetsA, targetsB: targetsB,
-                                                        optimizer: adam)
+                    let losses = TrainingSteps.pretrain(
+                        generator, lightness: lightness, targetsA: targetsA, targetsB: targetsB,
+                        optimizer: adam)
                     return losses.a + losses.b
                 }
             }
@@ -53,11 +57,13 @@ import Tensor
             stride(from: 0, to: 200, by: 20).map { losses[$0..<$0 + 20].reduce(0, +) / 20 }
         }
         let gaps = zip(windows(bf16), windows(fp32)).map { abs($0 - $1) / $1 }
-        print("bf16 vs fp32 over 200 steps: losses \(fp32.first!) → \(fp32.last!) (fp32), \(bf16.first!) → \(bf16.last!) (bf16); "
-              + "gaps of 20-step means \(gaps.map { String(format: "%.4f", $0) }.joined(separator: " "))")
+        print(
+            "bf16 vs fp32 over 200 steps: losses \(fp32.first!) → \(fp32.last!) (fp32), \(bf16.first!) → \(bf16.last!) (bf16); "
+                + "gaps of 20-step means \(gaps.map { String(format: "%.4f", $0) }.joined(separator: " "))")
         #expect(windows(bf16).last! < 0.5 * windows(bf16).first!)
         for (window, gap) in gaps.enumerated() {
-            #expect(gap < 0.05, "steps \(20 * window)..<\(20 * window + 20): bf16 and fp32 mean losses differ by \(gap)")
+            #expect(
+                gap < 0.05, "steps \(20 * window)..<\(20 * window + 20): bf16 and fp32 mean losses differ by \(gap)")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Tensor
+import Testing
+
 @testable import Colorization
 
 @Suite struct ColorQuantizerTests {
@@ -10,7 +11,7 @@ import Tensor
         #expect(quantizer.delta == Float(2) / 15)
         #expect(quantizer.index(-1) == 0)
         #expect(quantizer.index(1) == 15)
-        #expect(quantizer.index(0.001) == 8)      // grey sits on the 7/8 boundary: (0 + 1)/(2/15) = 7.5
+        #expect(quantizer.index(0.001) == 8)  // grey sits on the 7/8 boundary: (0 + 1)/(2/15) = 7.5
         #expect(quantizer.index(-0.001) == 7)
         #expect(quantizer.index(-5) == 0 && quantizer.index(3) == 15)
         #expect(quantizer.index(.nan) == 8)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Colorization
 
 @Suite struct CriticScheduleTests {
@@ -30,8 +31,8 @@ import Testing
         var schedule = CriticSchedule(ratio: 9)
         let decision = schedule.decide(estimates: [9, 9, 9, 1, -0.5, 2, -1, 1.5, 0])
         #expect(abs(decision.confidence - 0.5625) < 1e-12)
-        #expect(decision.generatorSteps == 2)   // positive at 0.5
-        #expect(decision.nextRatio == 10)       // but not at 0.7
+        #expect(decision.generatorSteps == 2)  // positive at 0.5
+        #expect(decision.nextRatio == 10)  // but not at 0.7
     }
 
     @Test func ratioStaysWithinBounds() {

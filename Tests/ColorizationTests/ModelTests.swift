@@ -1,6 +1,7 @@
-import Testing
 import NeuralNetwork
 import Tensor
+import Testing
+
 @testable import Colorization
 
 @Suite struct ModelTests {

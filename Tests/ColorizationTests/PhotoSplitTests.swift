@@ -17,7 +17,9 @@ import Testing
     static func manifest(_ folder: String) throws -> Manifest {
         let url = root.appendingPathComponent(folder)
         let text = try String(contentsOf: url.appendingPathComponent("MANIFEST.tsv"), encoding: .utf8)
-        let lines = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let lines = text.split(separator: "\n").map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
         let header = try #require(lines.first)
         let rows = lines.dropFirst().map { Dictionary(zip(header, $0), uniquingKeysWith: { a, _ in a }) }
         return Manifest(folder: url, rows: rows)
@@ -43,8 +45,9 @@ import Testing
         let validation = try Self.manifest("data/validation")
         #expect(train.rows.count >= 1)
         #expect(validation.rows.count >= 1)
-        #expect(train.packages.isDisjoint(with: validation.packages),
-                "packages on both sides: \(train.packages.intersection(validation.packages).sorted())")
+        #expect(
+            train.packages.isDisjoint(with: validation.packages),
+            "packages on both sides: \(train.packages.intersection(validation.packages).sorted())")
         #expect(train.rows.allSatisfy { $0["split", default: "train"] == "train" })
         #expect(validation.rows.allSatisfy { $0["split", default: "validation"] == "validation" })
 

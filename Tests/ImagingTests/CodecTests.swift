@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Imaging
 
 @Suite struct CodecTests {
@@ -79,7 +80,9 @@ import Testing
         var samples = [Float](repeating: 0, count: 8)
         for y in 0..<2 { for x in 2..<4 { samples[y * 4 + x] = 1 } }
         let jpeg = try ImageCodec.encodeJPEG(Image(samples: samples, width: 4, height: 2, channels: 1), quality: 100)
-        let tiff: [UInt8] = [0x4D, 0x4D, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0]
+        let tiff: [UInt8] = [
+            0x4D, 0x4D, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0,
+        ]
         let payload: [UInt8] = Array("Exif".utf8) + [0, 0] + tiff
         let length = payload.count + 2
         let app1: [UInt8] = [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload
@@ -107,12 +110,16 @@ import Testing
 
 @Suite struct BadInputTests {
     @Test func missingFile() {
-        #expect(throws: ImageError.fileNotFound(path: "/nonexistent/x.png")) { try ImageCodec.read(path: "/nonexistent/x.png") }
+        #expect(throws: ImageError.fileNotFound(path: "/nonexistent/x.png")) {
+            try ImageCodec.read(path: "/nonexistent/x.png")
+        }
     }
 
     @Test func directoryIsNotAnImage() {
         let directory = Fixtures.temporaryDirectory()
-        #expect(throws: ImageError.unreadable(path: directory, reason: "is a directory")) { try ImageCodec.read(path: directory) }
+        #expect(throws: ImageError.unreadable(path: directory, reason: "is a directory")) {
+            try ImageCodec.read(path: directory)
+        }
     }
 
     @Test func unknownFormatByMagicBytesNotExtension() throws {
@@ -121,7 +128,8 @@ import Testing
         #expect(throws: ImageError.unknownFormat(path: path)) { try ImageCodec.read(path: path) }
         // A real PNG under a .jpg name still decodes.
         let misnamed = Fixtures.temporaryDirectory() + "/photo.jpg"
-        try Data(try ImageCodec.encodePNG(Fixtures.gradient(width: 3, height: 3))).write(to: URL(fileURLWithPath: misnamed))
+        try Data(try ImageCodec.encodePNG(Fixtures.gradient(width: 3, height: 3))).write(
+            to: URL(fileURLWithPath: misnamed))
         #expect(try ImageCodec.read(path: misnamed).width == 3)
     }
 
@@ -197,7 +205,11 @@ import Testing
     }
 
     @Test func messagesNameTheFile() {
-        #expect(ImageError.corrupt(path: "a/b.jpg", reason: "Premature end").description == "a/b.jpg: corrupt or truncated image: Premature end")
-        #expect(ImageError.tooLarge(path: "x.png", width: 3, height: 4, limit: 5).description.hasPrefix("x.png: 3×4 exceeds"))
+        #expect(
+            ImageError.corrupt(path: "a/b.jpg", reason: "Premature end").description
+                == "a/b.jpg: corrupt or truncated image: Premature end")
+        #expect(
+            ImageError.tooLarge(path: "x.png", width: 3, height: 4, limit: 5).description.hasPrefix(
+                "x.png: 3×4 exceeds"))
     }
 }

@@ -1,5 +1,6 @@
-import Testing
 import Foundation
+import Testing
+
 @testable import Imaging
 
 /// Reference values computed with scikit-image 0.25 (`rgb2lab`, `lab2rgb`, D65, 2° observer).
@@ -39,14 +40,18 @@ import Foundation
     @Test func rgbToLabMatchesScikitImage() {
         for ((r, g, b), (l, a, bb)) in Self.rgbToLab {
             let lab = ColorSpace.lab(r: r, g: g, b: b)
-            #expect(abs(lab.l - l) < 1e-3 && abs(lab.a - a) < 1e-3 && abs(lab.b - bb) < 1e-3, "rgb (\(r), \(g), \(b)) → \(lab)")
+            #expect(
+                abs(lab.l - l) < 1e-3 && abs(lab.a - a) < 1e-3 && abs(lab.b - bb) < 1e-3,
+                "rgb (\(r), \(g), \(b)) → \(lab)")
         }
     }
 
     @Test func labToRGBMatchesScikitImageIncludingClipping() {
         for ((l, a, b), (r, g, bb)) in Self.labToRGB {
             let rgb = ColorSpace.rgb(l: l, a: a, b: b)
-            #expect(abs(rgb.r - r) < 1e-4 && abs(rgb.g - g) < 1e-4 && abs(rgb.b - bb) < 1e-4, "lab (\(l), \(a), \(b)) → \(rgb)")
+            #expect(
+                abs(rgb.r - r) < 1e-4 && abs(rgb.g - g) < 1e-4 && abs(rgb.b - bb) < 1e-4,
+                "lab (\(l), \(a), \(b)) → \(rgb)")
         }
     }
 

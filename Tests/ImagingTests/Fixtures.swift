@@ -19,8 +19,10 @@ enum Fixtures {
         var samples: [Float] = []
         for y in 0..<height {
             for x in 0..<width {
-                let values: [Float] = [Float(x) / Float(max(width - 1, 1)), Float(y) / Float(max(height - 1, 1)),
-                                       Float(x + y) / Float(max(width + height - 2, 1)), 1 - Float(y) / Float(max(height - 1, 1))]
+                let values: [Float] = [
+                    Float(x) / Float(max(width - 1, 1)), Float(y) / Float(max(height - 1, 1)),
+                    Float(x + y) / Float(max(width + height - 2, 1)), 1 - Float(y) / Float(max(height - 1, 1)),
+                ]
                 samples += values.prefix(channels)
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Imaging
 
 @Suite struct ResizeTests {
@@ -60,7 +61,7 @@ import Testing
     @Test func validRectangleAfterRotation() {
         #expect(Raster.validRectangle(width: 100, height: 60, degrees: 0) == (100, 60))
         let r = Raster.validRectangle(width: 100, height: 100, degrees: 45)
-        #expect(r.width == 70 && r.height == 70)   // 100/√2 = 70.7
+        #expect(r.width == 70 && r.height == 70)  // 100/√2 = 70.7
         let tilted = Raster.validRectangle(width: 200, height: 100, degrees: -10)
         #expect(tilted.width < 200 && tilted.height < 100 && tilted.width > 150 && tilted.height > 60)
     }
@@ -71,7 +72,7 @@ import Testing
         #expect(r.oriented(exif: 2).values == [3, 2, 1, 6, 5, 4])
         #expect(r.oriented(exif: 3).values == [6, 5, 4, 3, 2, 1])
         #expect(r.oriented(exif: 4).values == [4, 5, 6, 1, 2, 3])
-        let six = r.oriented(exif: 6)   // rotate 90° clockwise
+        let six = r.oriented(exif: 6)  // rotate 90° clockwise
         #expect(six.width == 2 && six.height == 3 && six.values == [4, 1, 5, 2, 6, 3])
         #expect(r.oriented(exif: 8).values == [3, 6, 2, 5, 1, 4])
         #expect(r.oriented(exif: 5).values == [1, 4, 2, 5, 3, 6])
@@ -93,7 +94,7 @@ import Testing
     @Test func psnrOnHandComputedValues() {
         let a = Raster(width: 2, height: 1, channels: 3, repeating: 0)
         var b = a
-        b.values[0] = 10.0 / 255   // one sample off by 10 of 255: MSE = 100/6
+        b.values[0] = 10.0 / 255  // one sample off by 10 of 255: MSE = 100/6
         #expect(abs(ColorMetrics.psnr(a, b) - 10 * log10(255.0 * 255 / (100.0 / 6))) < 1e-4)
         #expect(ColorMetrics.psnr(a, a) == .infinity)
     }

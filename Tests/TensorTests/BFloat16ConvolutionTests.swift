@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensor
 
 /// bf16 convolutions round their operands to 8 significant bits and sum in fp32, so each pass must
@@ -28,8 +29,10 @@ import Testing
         let b = GradientCheck.random([g.outChannels], seed: 3), dy = GradientCheck.random(g.outputShape, seed: 4)
         func passes() -> [Tensor] {
             ConvolutionBackend.$current.withValue(.oneDNN) {
-                [Tensor.conv2d(x, w, bias: b, stride: c.stride, leakyReLU: 0.2), Tensor.convInputGradient(dy, w, g),
-                 Tensor.convFilterGradient(x, dy, g)]
+                [
+                    Tensor.conv2d(x, w, bias: b, stride: c.stride, leakyReLU: 0.2), Tensor.convInputGradient(dy, w, g),
+                    Tensor.convFilterGradient(x, dy, g),
+                ]
             }
         }
         let fp32 = ConvolutionPrecision.$current.withValue(.fp32) { passes() }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensor
 
 /// The fused batch normalisation against its composed definition and finite differences.
@@ -26,10 +27,12 @@ import Testing
     @Test func fusedGradientsMatchComposedDefinition() {
         let inputs = [Self.x, Self.gamma, Self.beta].map { $0.requiringGradient() }
         let projection = GradientCheck.random(Self.x.shape, seed: 14)
-        let fused = gradients(of: (Tensor.batchNormalized(inputs[0], gamma: inputs[1], beta: inputs[2], epsilon: 1e-3).output
-                                   * projection).sum(), wrt: inputs)
-        let composed = gradients(of: (Tensor.batchNormalizedComposed(inputs[0], gamma: inputs[1], beta: inputs[2], epsilon: 1e-3)
-                                      * projection).sum(), wrt: inputs)
+        let fused = gradients(
+            of: (Tensor.batchNormalized(inputs[0], gamma: inputs[1], beta: inputs[2], epsilon: 1e-3).output
+                * projection).sum(), wrt: inputs)
+        let composed = gradients(
+            of: (Tensor.batchNormalizedComposed(inputs[0], gamma: inputs[1], beta: inputs[2], epsilon: 1e-3)
+                * projection).sum(), wrt: inputs)
         for (which, (f, c)) in zip(fused, composed).enumerated() {
             let scale = max(1, c.scalars.map(abs).max() ?? 0)
             #expect(Self.maxDifference(f, c) < 2e-5 * scale, "input \(which)")
@@ -41,7 +44,8 @@ import Testing
     @Test func gradientsMatchFiniteDifferences() {
         let x = GradientCheck.random([2, 3, 2, 3], seed: 15) * 2
         let gamma = GradientCheck.random([3], seed: 16, low: 0.5, high: 1.5), beta = GradientCheck.random([3], seed: 17)
-        GradientCheck.expectFirstAndSecondOrder({ Tensor.batchNormalized($0[0], gamma: $0[1], beta: $0[2], epsilon: 1e-3).output },
-                                                at: [x, gamma, beta])
+        GradientCheck.expectFirstAndSecondOrder(
+            { Tensor.batchNormalized($0[0], gamma: $0[1], beta: $0[2], epsilon: 1e-3).output },
+            at: [x, gamma, beta])
     }
 }

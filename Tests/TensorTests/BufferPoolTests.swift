@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensor
 
 @Suite struct BufferPoolTests {
@@ -8,9 +9,12 @@ import Testing
         #expect(Int(bitPattern: first) % 64 == 0)
         pool.release(first, bytes: 100_000)
         #expect(pool.statistics.idleBytes == 102_400)  // 25 pages of 4 KiB
-        let second = pool.allocate(bytes: 101_000)     // same bucket
+        let second = pool.allocate(bytes: 101_000)  // same bucket
         #expect(second == first)
-        #expect(pool.statistics == BufferPool.Statistics(reused: 1, allocated: 1, liveBytes: 102_400, peakLiveBytes: 102_400, idleBytes: 0))
+        #expect(
+            pool.statistics
+                == BufferPool.Statistics(
+                    reused: 1, allocated: 1, liveBytes: 102_400, peakLiveBytes: 102_400, idleBytes: 0))
         pool.release(second, bytes: 101_000)
     }
 

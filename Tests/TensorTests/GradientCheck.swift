@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensor
 
 /// Finite-difference checks shared by the op tests.
@@ -15,10 +16,12 @@ enum GradientCheck {
     /// Values in ±[0.2, 1]: away from the kink of LeakyReLU, so differences do not straddle it.
     static func awayFromZero(_ shape: [Int], seed: UInt64) -> Tensor {
         var rng = TensorRandom(seed: seed)
-        return Tensor(shape: shape, values: (0..<Shape.count(shape)).map { _ in
-            let magnitude = 0.2 + 0.8 * rng.nextUniform()
-            return rng.nextUniform() < 0.5 ? -magnitude : magnitude
-        })
+        return Tensor(
+            shape: shape,
+            values: (0..<Shape.count(shape)).map { _ in
+                let magnitude = 0.2 + 0.8 * rng.nextUniform()
+                return rng.nextUniform() < 0.5 ? -magnitude : magnitude
+            })
     }
 
     /// The scalar ⟨projection, f(inputs)⟩.
@@ -45,8 +48,10 @@ enum GradientCheck {
 
     /// Asserts that autodiff gradients of scalar `f` equal finite differences within `tolerance`,
     /// relative to the largest gradient entry (or absolute when all are small).
-    static func expectMatches(_ f: @escaping ([Tensor]) -> Tensor, at values: [Tensor], h: Float = 1e-2,
-                              tolerance: Double = 2e-3, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectMatches(
+        _ f: @escaping ([Tensor]) -> Tensor, at values: [Tensor], h: Float = 1e-2,
+        tolerance: Double = 2e-3, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let inputs = values.map { $0.requiringGradient() }
         let analytic = gradients(of: f(inputs), wrt: inputs)
         let numeric = numericGradients(f, at: values, h: h)
@@ -54,16 +59,19 @@ enum GradientCheck {
             #expect(a.shape == values[which].shape, sourceLocation: sourceLocation)
             let scale = max(1, n.map(abs).max() ?? 0)
             let worst = zip(a.scalars, n).map { abs(Double($0) - $1) }.max() ?? 0
-            #expect(worst / scale < tolerance, "input \(which): max |analytic − numeric| = \(worst) (scale \(scale))",
-                    sourceLocation: sourceLocation)
+            #expect(
+                worst / scale < tolerance, "input \(which): max |analytic − numeric| = \(worst) (scale \(scale))",
+                sourceLocation: sourceLocation)
         }
     }
 
     /// First-order check of ⟨projection, op(inputs)⟩, then a second-order check: the gradient of
     /// ⟨r, ∇ₓ f⟩ (built with `createGraph`) against finite differences of that same first-order
     /// gradient, where x = inputs[0].
-    static func expectFirstAndSecondOrder(_ op: @escaping ([Tensor]) -> Tensor, at values: [Tensor], h: Float = 1e-2,
-                                          tolerance: Double = 2e-3, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectFirstAndSecondOrder(
+        _ op: @escaping ([Tensor]) -> Tensor, at values: [Tensor], h: Float = 1e-2,
+        tolerance: Double = 2e-3, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let f = projected(op)
         expectMatches(f, at: values, h: h, tolerance: tolerance, sourceLocation: sourceLocation)
         let r = random(values[0].shape, seed: 7)

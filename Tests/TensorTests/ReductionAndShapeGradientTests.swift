@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensor
 
 @Suite struct ReductionAndShapeGradientTests {
@@ -15,7 +16,8 @@ import Testing
     }
 
     @Test func broadcastTo() {
-        GradientCheck.expectFirstAndSecondOrder({ $0[0].broadcast(to: [2, 3, 4, 5]).squared() }, at: [GradientCheck.random([3, 1, 5], seed: 12)])
+        GradientCheck.expectFirstAndSecondOrder(
+            { $0[0].broadcast(to: [2, 3, 4, 5]).squared() }, at: [GradientCheck.random([3, 1, 5], seed: 12)])
     }
 
     @Test func reshapeAndPermute() {
@@ -45,20 +47,23 @@ import Testing
         let fused = x.softmaxExpectation(of: values, temperature: 0.38)
         #expect(fused.shape == composed.shape)
         #expect(zip(fused.scalars, composed.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
-        GradientCheck.expectFirstAndSecondOrder({ $0[0].softmaxExpectation(of: values, temperature: 0.38) }, at: [x], h: 1e-3)
+        GradientCheck.expectFirstAndSecondOrder(
+            { $0[0].softmaxExpectation(of: values, temperature: 0.38) }, at: [x], h: 1e-3)
     }
 
     @Test func matmulAllTranspositions() {
         for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
             let a = GradientCheck.random(ta ? [2, 4, 3] : [2, 3, 4], seed: 14)
             let b = GradientCheck.random(tb ? [2, 5, 4] : [2, 4, 5], seed: 15)
-            GradientCheck.expectFirstAndSecondOrder({ Tensor.matmul($0[0], $0[1], transposeA: ta, transposeB: tb).squared() }, at: [a, b])
+            GradientCheck.expectFirstAndSecondOrder(
+                { Tensor.matmul($0[0], $0[1], transposeA: ta, transposeB: tb).squared() }, at: [a, b])
         }
     }
 
     @Test func upsampleAndSumPool() {
         GradientCheck.expectFirstAndSecondOrder({ $0[0].upsampledNearest(2).squared() }, at: [x])
-        GradientCheck.expectFirstAndSecondOrder({ $0[0].sumPooled(2).squared() }, at: [GradientCheck.random([2, 4, 6, 3], seed: 16)])
+        GradientCheck.expectFirstAndSecondOrder(
+            { $0[0].sumPooled(2).squared() }, at: [GradientCheck.random([2, 4, 6, 3], seed: 16)])
     }
 
     @Test func values() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensor
 
 /// The WGAN-GP penalty's parameter gradient through a tiny critic, against finite differences.
@@ -26,7 +27,9 @@ import Testing
             let b1 = GradientCheck.random([3], seed: 72, low: -0.1, high: 0.1)
             let w2 = GradientCheck.random([3, 3, 3, 1], seed: 73)
             // Differentiate by the critic's parameters (and x): the exact second-order path.
-            GradientCheck.expectMatches({ Self.penalty($0[0], $0[1], $0[2], $0[3], fused: fused) }, at: [x, w1, b1, w2], h: 2e-3, tolerance: 5e-3)
+            GradientCheck.expectMatches(
+                { Self.penalty($0[0], $0[1], $0[2], $0[3], fused: fused) }, at: [x, w1, b1, w2], h: 2e-3,
+                tolerance: 5e-3)
         }
     }
 }

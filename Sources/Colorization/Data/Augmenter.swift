@@ -25,9 +25,14 @@ public struct Augmenter: Sendable {
         }
         let side = size + Int(random.next() % UInt64(min(valid.width, valid.height) - size + 1))
         // Crop centre, uniform over positions where the square stays inside the valid rectangle.
-        let cx = Double(rgb.width - valid.width) / 2 + Double(side) / 2 + Double(random.next() % UInt64(valid.width - side + 1))
-        let cy = Double(rgb.height - valid.height) / 2 + Double(side) / 2 + Double(random.next() % UInt64(valid.height - side + 1))
-        var crop = rgb.rotatedRegion(centerX: cx, centerY: cy, width: side, height: side, degrees: degrees).resized(width: size, height: size)
+        let cx =
+            Double(rgb.width - valid.width) / 2 + Double(side) / 2
+            + Double(random.next() % UInt64(valid.width - side + 1))
+        let cy =
+            Double(rgb.height - valid.height) / 2 + Double(side) / 2
+            + Double(random.next() % UInt64(valid.height - side + 1))
+        var crop = rgb.rotatedRegion(centerX: cx, centerY: cy, width: side, height: side, degrees: degrees).resized(
+            width: size, height: size)
         if flip { crop = crop.flippedHorizontally() }
         var lab = ColorSpace.lab(fromRGB: crop)
         for i in lab.values.indices { lab.values[i] *= 0.01 }

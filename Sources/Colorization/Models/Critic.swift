@@ -49,7 +49,8 @@ public final class Critic: ParameterGroup, @unchecked Sendable {
         let layers: [(String, any Layer)] = [
             ("conv1", conv1), ("conv2", conv2), ("down1", down1), ("down2", down2), ("down3", down3), ("down4", down4),
             ("down5", down5), ("down6", down6), ("skip1", skip1), ("skip2", skip2), ("skip3", skip3),
-            ("dense1024", dense1024), ("dense256", dense256), ("dense64", dense64), ("dense16", dense16), ("score", score),
+            ("dense1024", dense1024), ("dense256", dense256), ("dense64", dense64), ("dense16", dense16),
+            ("score", score),
         ]
         return layers.flatMap { entry in entry.1.namedParameters.map { ("\(entry.0).\($0.name)", $0.parameter) } }
     }
@@ -62,19 +63,24 @@ public final class Critic: ParameterGroup, @unchecked Sendable {
             total += layer.multiplyAdds(n: 1, h: side, w: side)
             side = (side + 1) / 2
         }
-        return total + [skip1, skip2, skip3, dense1024, dense256, dense64, dense16, score].reduce(0) { $0 + $1.weight.value.count }
+        return total
+            + [skip1, skip2, skip3, dense1024, dense256, dense64, dense16, score].reduce(0) {
+                $0 + $1.weight.value.count
+            }
     }
 
     /// Scores [N, 1] for Lab/100 images [N, size, size, 3].
     public func callAsFunction(_ lab: Tensor) -> Tensor {
         let size = configuration.size
-        precondition(lab.shape.count == 4 && lab.shape[1] == size && lab.shape[2] == size && lab.shape[3] == 3,
-                     "critic input must be [N, \(size), \(size), 3], got \(lab.shape)")
+        precondition(
+            lab.shape.count == 4 && lab.shape[1] == size && lab.shape[2] == size && lab.shape[3] == 3,
+            "critic input must be [N, \(size), \(size), 3], got \(lab.shape)")
         let slope: Float = 0.1
         func act(_ x: Tensor) -> Tensor { x.leakyReLU(slope) }
         func pool(_ x: Tensor) -> Tensor { x.mean(axes: [1, 2]) }
         let n = lab.shape[0]
-        let inner = lab.slice(axis: 1, Critic.rim..<(size - Critic.rim)).slice(axis: 2, Critic.rim..<(size - Critic.rim))
+        let inner = lab.slice(axis: 1, Critic.rim..<(size - Critic.rim)).slice(
+            axis: 2, Critic.rim..<(size - Critic.rim))
         let c2 = conv2(conv1(inner, leakyReLU: slope), leakyReLU: slope)
         let d2 = down2(down1(c2, leakyReLU: slope), leakyReLU: slope)
         let d5 = down5(down4(down3(d2, leakyReLU: slope), leakyReLU: slope), leakyReLU: slope)

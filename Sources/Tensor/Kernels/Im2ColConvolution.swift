@@ -5,36 +5,52 @@
 /// patch matrix P [images·oh·ow, kh·kw·cin]:  Y = P·W,  dP = dY·Wᵀ (scattered back by col2im),
 /// dW = Σ over groups of Pᵀ·dY.
 enum Im2ColConvolution {
-    static func forward(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    static func forward(
+        _ g: ConvolutionGeometry, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>
+    ) {
         forEachGroup(g) { first, images, rows, cols, patches in
-            for b in 0..<images { im2col(g, image: input + (first + b) * g.h * g.w * g.inChannels, patches: patches + b * rows * cols) }
-            BLAS.sgemm(transposeA: false, transposeB: false, m: images * rows, n: g.outChannels, k: cols,
-                       a: patches, lda: cols, b: filter, ldb: g.outChannels,
-                       c: output + first * rows * g.outChannels, ldc: g.outChannels)
+            for b in 0..<images {
+                im2col(g, image: input + (first + b) * g.h * g.w * g.inChannels, patches: patches + b * rows * cols)
+            }
+            BLAS.sgemm(
+                transposeA: false, transposeB: false, m: images * rows, n: g.outChannels, k: cols,
+                a: patches, lda: cols, b: filter, ldb: g.outChannels,
+                c: output + first * rows * g.outChannels, ldc: g.outChannels)
         }
     }
 
-    static func backwardData(_ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
-                             inputGradient: UnsafeMutablePointer<Float>) {
+    static func backwardData(
+        _ g: ConvolutionGeometry, outputGradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>
+    ) {
         inputGradient.initialize(repeating: 0, count: g.n * g.h * g.w * g.inChannels)
         forEachGroup(g) { first, images, rows, cols, patches in
-            BLAS.sgemm(transposeA: false, transposeB: true, m: images * rows, n: cols, k: g.outChannels,
-                       a: outputGradient + first * rows * g.outChannels, lda: g.outChannels, b: filter, ldb: g.outChannels,
-                       c: patches, ldc: cols)
+            BLAS.sgemm(
+                transposeA: false, transposeB: true, m: images * rows, n: cols, k: g.outChannels,
+                a: outputGradient + first * rows * g.outChannels, lda: g.outChannels, b: filter, ldb: g.outChannels,
+                c: patches, ldc: cols)
             for b in 0..<images {
-                col2im(g, patches: patches + b * rows * cols, image: inputGradient + (first + b) * g.h * g.w * g.inChannels)
+                col2im(
+                    g, patches: patches + b * rows * cols, image: inputGradient + (first + b) * g.h * g.w * g.inChannels
+                )
             }
         }
     }
 
-    static func backwardWeights(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                                filterGradient: UnsafeMutablePointer<Float>) {
+    static func backwardWeights(
+        _ g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+        filterGradient: UnsafeMutablePointer<Float>
+    ) {
         filterGradient.initialize(repeating: 0, count: g.kh * g.kw * g.inChannels * g.outChannels)
         forEachGroup(g) { first, images, rows, cols, patches in
-            for b in 0..<images { im2col(g, image: input + (first + b) * g.h * g.w * g.inChannels, patches: patches + b * rows * cols) }
-            BLAS.sgemm(transposeA: true, transposeB: false, m: cols, n: g.outChannels, k: images * rows,
-                       a: patches, lda: cols, b: outputGradient + first * rows * g.outChannels, ldb: g.outChannels,
-                       c: filterGradient, ldc: g.outChannels, accumulate: true)
+            for b in 0..<images {
+                im2col(g, image: input + (first + b) * g.h * g.w * g.inChannels, patches: patches + b * rows * cols)
+            }
+            BLAS.sgemm(
+                transposeA: true, transposeB: false, m: cols, n: g.outChannels, k: images * rows,
+                a: patches, lda: cols, b: outputGradient + first * rows * g.outChannels, ldb: g.outChannels,
+                c: filterGradient, ldc: g.outChannels, accumulate: true)
         }
     }
 
@@ -42,8 +58,10 @@ enum Im2ColConvolution {
     /// consecutive images, one GEMM per group: small images are grouped until the patch matrix has
     /// a few hundred rows (a GEMM only a handful of rows tall runs far below peak); large images,
     /// whose patch matrix alone is tens of MB, go one at a time.
-    private static func forEachGroup(_ g: ConvolutionGeometry,
-                                     _ body: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+    private static func forEachGroup(
+        _ g: ConvolutionGeometry,
+        _ body: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void
+    ) {
         let (rows, cols) = (g.outHeight * g.outWidth, g.kh * g.kw * g.inChannels)
         let group = max(1, min(g.n, 512 / rows))
         let patches = UnsafeMutablePointer<Float>.allocate(capacity: group * rows * cols)
@@ -72,7 +90,9 @@ enum Im2ColConvolution {
     }
 
     /// Gathers each output pixel's receptive field (zeros outside the image) into one patch row.
-    private static func im2col(_ g: ConvolutionGeometry, image: UnsafePointer<Float>, patches: UnsafeMutablePointer<Float>) {
+    private static func im2col(
+        _ g: ConvolutionGeometry, image: UnsafePointer<Float>, patches: UnsafeMutablePointer<Float>
+    ) {
         forEachTap(g) { patch, pixel in
             if let pixel {
                 (patches + patch).update(from: image + pixel, count: g.inChannels)
@@ -83,7 +103,9 @@ enum Im2ColConvolution {
     }
 
     /// The adjoint of im2col: adds every patch entry back onto the pixel it came from.
-    private static func col2im(_ g: ConvolutionGeometry, patches: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
+    private static func col2im(
+        _ g: ConvolutionGeometry, patches: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>
+    ) {
         forEachTap(g) { patch, pixel in
             guard let pixel else { return }
             let src = patches + patch, dst = image + pixel

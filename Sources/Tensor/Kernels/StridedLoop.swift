@@ -16,7 +16,8 @@ struct StridedLoop {
         var merged: [[Int]] = Array(repeating: [], count: viewStrides.count)
         for axis in 0..<shape.count where shape[axis] != 1 {
             if let last = dims.last,
-               viewStrides.indices.allSatisfy({ merged[$0].last! == viewStrides[$0][axis] * shape[axis] }) {
+                viewStrides.indices.allSatisfy({ merged[$0].last! == viewStrides[$0][axis] * shape[axis] })
+            {
                 dims[dims.count - 1] = last * shape[axis]
                 for v in viewStrides.indices { merged[v][merged[v].count - 1] = viewStrides[v][axis] }
             } else {
