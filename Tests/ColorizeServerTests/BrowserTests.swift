@@ -34,7 +34,7 @@ import Testing
             let screenshot =
                 screenshotPath
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("colorize-web-ui.png").path
-            let data = try DevToolsPage.data(
+            let data = try await DevToolsPage.data(
                 of: url, also: ["colorized": "document.getElementById('color').src"], screenshot: screenshot
             ) { $0["state"] == "done" || $0["state"] == "error" }
             #expect(data["state"] == "done", "page did not finish: \(data)")
@@ -63,7 +63,7 @@ import Testing
             }
             let query = try #require(hints.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
             let url = "http://127.0.0.1:\(try #require(client.port))/?example&hints=\(query)"
-            let data = try DevToolsPage.data(of: url) {
+            let data = try await DevToolsPage.data(of: url) {
                 $0["state"] == "error" || ($0["state"] == "done" && $0["hints"] == "2")
             }
             #expect(data["hintsSupported"] == "true", "\(data)")
@@ -96,8 +96,27 @@ final class DevToolsPage {
 
     /// `document.body.dataset` of the page at `url`, with the values of the expressions in `also`, once
     /// `done` holds for it (or after `timeout` s); then a PNG screenshot to `screenshot` if given.
+    ///
+    /// The session blocks (it polls the browser's pipe), so it runs on a thread of its own: on the
+    /// concurrency pool (one thread per core) two browser tests at once would hold every thread,
+    /// and the server under test, whose handlers run there too, could never answer the page.
     static func data(
         of url: String, also: [String: String] = [:], screenshot: String? = nil, timeout: Double = 120,
+        until done: @escaping @Sendable ([String: String]) -> Bool
+    ) async throws -> [String: String] {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(
+                    with: Result {
+                        try session(of: url, also: also, screenshot: screenshot, timeout: timeout, until: done)
+                    })
+            }.start()
+        }
+    }
+
+    /// The blocking body of `data(of:…)`.
+    private static func session(
+        of url: String, also: [String: String], screenshot: String?, timeout: Double,
         until done: ([String: String]) -> Bool
     ) throws -> [String: String] {
         let browser = try DevToolsPage()
