@@ -101,7 +101,7 @@ func makeWebApplication(
             return jsonResponse(.badRequest, ["error": HintError.modelTakesNoHints("this server's model").description])
         }
         let result: Result<[UInt8], any Error>? = await gate.run {
-            await runBlocking {
+            await runBlocking(niceness: 10) {
                 Result { () throws -> [UInt8] in
                     let pixels = try ImageCodec.decodePixels(
                         bytes, name: "upload", pixelLimit: configuration.pixelLimit)

@@ -104,14 +104,9 @@ final class DevToolsPage {
         of url: String, also: [String: String] = [:], screenshot: String? = nil, timeout: Double = 120,
         until done: @escaping @Sendable ([String: String]) -> Bool
     ) async throws -> [String: String] {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(
-                    with: Result {
-                        try session(of: url, also: also, screenshot: screenshot, timeout: timeout, until: done)
-                    })
-            }.start()
-        }
+        try await runBlocking {
+            Result { try session(of: url, also: also, screenshot: screenshot, timeout: timeout, until: done) }
+        }.get()
     }
 
     /// The blocking body of `data(of:…)`.
