@@ -12,14 +12,8 @@ import Foundation
 func runBlocking<T: Sendable>(niceness: Int32 = 0, _ work: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         Thread {
-            if niceness > 0 {
-                // `who` 0 is the calling thread on Linux.
-                errno = 0
-                let nice = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-                if errno == 0 {
-                    setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(nice + niceness, 19))
-                }
-            }
+            // glibc's nice() sets this thread's nice value on Linux (capped at 19).
+            if niceness > 0 { _ = nice(niceness) }
             continuation.resume(returning: work())
         }.start()
     }

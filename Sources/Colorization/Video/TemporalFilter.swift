@@ -82,7 +82,7 @@ public struct TemporalFilter: Sendable {
         var histogram: [Double]
         /// Per pixel the a/b estimate, its weight and the a/b shown, as 5 channels, so they are
         /// warped together.
-        var estimate: Raster
+        var carried: Raster
     }
 
     public init(settings: Settings) {
@@ -113,8 +113,8 @@ public struct TemporalFilter: Sendable {
         matchTotal += lastMatch
         matchFrames += 1
         if lastMatch < 0.25 { return start(lightness, histogram, chroma, restart: true) }
-        let warped = flow.warp(previous.estimate, sharp: true).raster.values
-        var estimate = [Float](repeating: 0, count: 5 * n), out = [Float](repeating: 0, count: 2 * n)
+        let warped = flow.warp(previous.carried, sharp: true).raster.values
+        var carried = [Float](repeating: 0, count: 5 * n), out = [Float](repeating: 0, count: 2 * n)
         for i in 0..<n {
             let weight: Float = min(confidence[i] * warped[5 * i + 2], maximumWeight)
             let share: Float = 1 / (weight + 1)
@@ -131,16 +131,16 @@ public struct TemporalFilter: Sendable {
             }
             out[2 * i] = shownA
             out[2 * i + 1] = shownB
-            estimate[5 * i] = a
-            estimate[5 * i + 1] = b
-            estimate[5 * i + 2] = weight + 1
-            estimate[5 * i + 3] = shownA
-            estimate[5 * i + 4] = shownB
+            carried[5 * i] = a
+            carried[5 * i + 1] = b
+            carried[5 * i + 2] = weight + 1
+            carried[5 * i + 3] = shownA
+            carried[5 * i + 4] = shownB
         }
         let (w, h) = (lightness.width, lightness.height)
         self.previous = State(
             lightness: lightness, histogram: histogram,
-            estimate: Raster(width: w, height: h, channels: 5, values: estimate))
+            carried: Raster(width: w, height: h, channels: 5, values: carried))
         return Raster(width: w, height: h, channels: 2, values: out)
     }
 
@@ -168,14 +168,14 @@ public struct TemporalFilter: Sendable {
     {
         if restart { sceneCuts += 1 }
         lastMatch = 0
-        var estimate = [Float](repeating: 1, count: 5 * chroma.pixelCount)
+        var carried = [Float](repeating: 1, count: 5 * chroma.pixelCount)
         for i in 0..<chroma.pixelCount {
             let (a, b) = (chroma.values[2 * i], chroma.values[2 * i + 1])
-            (estimate[5 * i], estimate[5 * i + 1], estimate[5 * i + 3], estimate[5 * i + 4]) = (a, b, a, b)
+            (carried[5 * i], carried[5 * i + 1], carried[5 * i + 3], carried[5 * i + 4]) = (a, b, a, b)
         }
         previous = State(
             lightness: lightness, histogram: histogram,
-            estimate: Raster(width: chroma.width, height: chroma.height, channels: 5, values: estimate))
+            carried: Raster(width: chroma.width, height: chroma.height, channels: 5, values: carried))
         return chroma
     }
 }
