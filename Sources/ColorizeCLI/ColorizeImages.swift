@@ -109,6 +109,8 @@ struct ColorizeImages: ParsableCommand {
             """)
     var shard: Shard?
 
+    @OptionGroup(title: "Colour decoding") var chroma: DecodingOptions
+
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one image file or folder (see --help)") }
         try validateTemperatures(temperature.map { [$0] } ?? [])
@@ -142,7 +144,7 @@ struct ColorizeImages: ParsableCommand {
                 Data((newline + "stopping: finishing the images in flight (Ctrl-C again quits at once)\n").utf8))
         }
         let hints = try readHints()
-        let colorizer = try DefaultModel.colorizer(model, hints: hints)
+        let colorizer = try DefaultModel.colorizer(model, hints: hints, decoding: chroma.decoding)
         let (files, allScanFailures) = collectInputs()
         // The plan covers every input (so collisions are found alike in every shard); this process then
         // works on, and reports, its own slice only; problems with the arguments, in shard 0.

@@ -21,9 +21,11 @@ enum DefaultModel {
 
     /// The colorizer for `--model PATH`, or the shipped model; a failure names the file, as does
     /// `hints` given to a model that takes none.
-    static func colorizer(_ path: String?, hints: [ColorHint] = []) throws -> Colorizer {
+    static func colorizer(
+        _ path: String?, hints: [ColorHint] = [], decoding: ChromaDecoding = .standard
+    ) throws -> Colorizer {
         let colorizer: Colorizer
-        do { colorizer = try Colorizer(modelPath: path ?? self.path) } catch {
+        do { colorizer = try Colorizer(modelPath: path ?? self.path, decoding: decoding) } catch {
             throw CLIError("cannot load the model: \(error)")
         }
         if !hints.isEmpty && !colorizer.acceptsHints { throw HintError.modelTakesNoHints(path ?? self.path) }

@@ -10,7 +10,9 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Measure colorization on colour photos against the grey baseline.",
         discussion: """
             Reports, for each --model and for the grey baseline: mean PSNR, ab-error AuC (0–150, plain and \
-            class-rebalanced; one colour prior for all rows, the first model's), colourfulness, ΔCF (its gap to \
+            class-rebalanced; one colour prior for all rows, the first model's), false colour (the share of \
+            pixels given chroma ≥ 20 where the original's is below 8, or ≥ 20 at a hue 90° or more away: \
+            blotches; grey scores 0), colourfulness, ΔCF (its gap to \
             the originals' colourfulness) and FD, a Fréchet distance between pooled features of the pretrained \
             EfficientNet-Lite2 (FID-style, not Inception-FID: compare it only within one table; needs \
             scripts/install-pretrained.sh). Writes contact sheets good.png / soso.png / ugly.png (grey | \
@@ -51,11 +53,22 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "File format of the contact sheets: png or jpg.")
     var sheetFormat = "png"
 
+    @Option(
+        help: ArgumentHelp(
+            "The greys to colorize: none (each photo's own lightness) or old (an old photograph of it).",
+            discussion: """
+                old: film response, fading, blur, grain and JPEG as `pretrain --degrade old` draws them, seeded \
+                by the file name, so every run and model sees the same greys; scores compare with the true colours.
+                """))
+    var degrade = GreyKind.none
+
     @Flag(help: "Skip the feature-statistics distance (faster).")
     var noFeatures = false
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
+
+    @OptionGroup(title: "Colour decoding") var chroma: DecodingOptions
 
     func validate() throws {
         guard ["png", "jpg"].contains(sheetFormat) else { throw ValidationError("--sheet-format must be png or jpg") }
@@ -85,7 +98,7 @@ struct EvaluateCommand: ParsableCommand {
         let candidates = try paths.enumerated().flatMap { index, path in
             let temperature = temperatures.isEmpty ? nil : temperatures[temperatures.count == 1 ? 0 : index]
             let file = path.map { ($0 as NSString).lastPathComponent } ?? "shipped model"
-            let colorizer = try DefaultModel.colorizer(path)
+            let colorizer = try DefaultModel.colorizer(path, decoding: chroma.decoding)
             let name = file + (temperature.map { " T \($0)" } ?? "")
             // A model without hints gets one row, without them (the baseline the curve starts from).
             let counts = hintCounts.isEmpty || !colorizer.acceptsHints ? [nil] : hintCounts.map { Optional($0) }
@@ -101,7 +114,9 @@ struct EvaluateCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("note: no feature distance (\(error))\n".utf8))
             }
         }
-        let evaluation = Evaluation(candidates: candidates, side: side, embedding: embedding)
+        let evaluation = Evaluation(
+            candidates: candidates, side: side, embedding: embedding,
+            degradation: degrade == .old ? OldPhotoDegradation(cleanShare: 0) : nil)
         var evaluated: [Evaluation.PhotoEvaluation] = [], failed: [String] = []
         for (index, path) in photos.paths.enumerated() {
             do {
@@ -142,14 +157,15 @@ struct EvaluateCommand: ParsableCommand {
         let nameWidth = max(15, (s.candidates.map(\.name) + ["grey baseline"]).map(\.count).max() ?? 0)
         func row(_ m: Evaluation.MethodSummary) -> String {
             let metrics = String(
-                format: "%8.2f dB %9.4f %11.4f %14.1f %6.1f", m.scores.psnr, m.scores.auc, m.scores.rebalancedAUC,
-                m.scores.colourfulness, m.colourfulnessGap)
+                format: "%8.2f dB %9.4f %11.4f %12.2f%% %14.1f %6.1f", m.scores.psnr, m.scores.auc,
+                m.scores.rebalancedAUC, 100 * m.scores.falseColour, m.scores.colourfulness, m.colourfulnessGap)
             return m.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + metrics
                 + (m.featureDistance.map { String(format: " %8.1f", $0) } ?? "")
         }
         let header =
             "method".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-            + "      PSNR       AuC  rebal. AuC  colourfulness    ΔCF" + (s.featureNetwork == nil ? "" : "       FD")
+            + "      PSNR       AuC  rebal. AuC  false colour  colourfulness    ΔCF"
+            + (s.featureNetwork == nil ? "" : "       FD")
         return
             ([
                 "\(s.photos) photos" + (s.failed.isEmpty ? "" : ", \(s.failed.count) failed")
@@ -159,7 +175,7 @@ struct EvaluateCommand: ParsableCommand {
             ] + s.candidates.map(row) + [
                 row(s.grey),
                 "originals".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-                    + String(repeating: " ", count: 32) + String(format: " %14.1f", s.originalColourfulness),
+                    + String(repeating: " ", count: 46) + String(format: " %14.1f", s.originalColourfulness),
             ]).joined(separator: "\n")
     }
 }

@@ -76,6 +76,7 @@ struct GanCommand: ParsableCommand {
     var resume = false
 
     @OptionGroup var distribution: DistributedOptions
+    @OptionGroup(title: "Training input") var input: TrainingInputOptions
 
     func validate() throws {
         guard loops > 0 && batch > 0 && checkpointEvery > 0 else {
@@ -98,6 +99,8 @@ struct GanCommand: ParsableCommand {
         options.checkpointEvery = checkpointEvery
         options.keepCheckpoints = keepCheckpoints
         options.seed = seed
+        options.degradation = input.degradation
+        options.screen = input.screen
         options.resume = resume
         options.precision = precision
         try distribution.run(synchronizingBatchNorm: false, globalBatch: batch) { parallel in

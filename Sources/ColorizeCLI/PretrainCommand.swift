@@ -110,6 +110,7 @@ struct PretrainCommand: ParsableCommand {
     var syncBatchnorm = false
 
     @OptionGroup var distribution: DistributedOptions
+    @OptionGroup(title: "Training input") var input: TrainingInputOptions
 
     func validate() throws {
         guard size > 0 && size % architecture.sizeMultiple == 0 else {
@@ -163,6 +164,8 @@ struct PretrainCommand: ParsableCommand {
         options.keepCheckpoints = keepCheckpoints
         options.logEvery = logEvery
         options.seed = seed
+        options.degradation = input.degradation
+        options.screen = input.screen
         options.resume = resume
         options.magicWeightsPath = weights
         options.hintBase = hintBase

@@ -39,9 +39,11 @@ struct ServeCommand: AsyncParsableCommand {
             discussion: "Cross-origin POSTs are refused by default, so no web page you visit can use the server."))
     var allowOrigin: [String] = []
 
+    @OptionGroup(title: "Colour decoding") var chroma: DecodingOptions
+
     func run() async throws {
         Colorizer.configureProcessForPhotos()
-        let colorizer = try DefaultModel.colorizer(model)
+        let colorizer = try DefaultModel.colorizer(model, decoding: chroma.decoding)
         var configuration = WebConfiguration()
         configuration.host = host
         configuration.port = port

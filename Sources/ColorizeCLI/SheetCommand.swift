@@ -35,13 +35,15 @@ struct SheetCommand: ParsableCommand {
             valueName: "X,Y,COLOR"))
     var hint: [String] = []
 
+    @OptionGroup(title: "Colour decoding") var chroma: DecodingOptions
+
     func validate() throws {
         try validateTemperatures(temperature.map { [$0] } ?? [])
     }
 
     func run() throws {
         let hints = try hint.map { text throws(HintError) in try ColorHint(parsing: text) }
-        let colorizer = try DefaultModel.colorizer(model, hints: hints)
+        let colorizer = try DefaultModel.colorizer(model, hints: hints, decoding: chroma.decoding)
         let evaluation = Evaluation(
             candidates: [Evaluation.Candidate(name: "model", colorizer: colorizer, temperature: temperature)],
             side: side)

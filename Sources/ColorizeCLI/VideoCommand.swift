@@ -79,6 +79,8 @@ struct VideoCommand: ParsableCommand {
     @Flag(help: "Replace the output file if it exists (never the input).")
     var overwrite = false
 
+    @OptionGroup(title: "Colour decoding") var chroma: DecodingOptions
+
     func validate() throws {
         try validateTemperatures(temperature.map { [$0] } ?? [])
         guard (0...1).contains(stability) else {
@@ -117,7 +119,7 @@ struct VideoCommand: ParsableCommand {
         let output = outputPath
         let container = VideoContainer(pathExtension: URL(fileURLWithPath: output).pathExtension) ?? .mp4
         try checkOutput(output)
-        let colorizer = try DefaultModel.colorizer(model)
+        let colorizer = try DefaultModel.colorizer(model, decoding: chroma.decoding)
         let video = VideoColorizer(colorizer: colorizer, tools: tools)
         let stop = StopSignal {
             let newline = isatty(STDOUT_FILENO) != 0 ? "\n" : ""

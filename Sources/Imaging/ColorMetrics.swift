@@ -31,6 +31,30 @@ public enum ColorMetrics {
         return (varRG + varYB).squareRoot() + 0.3 * (meanRG * meanRG + meanYB * meanYB).squareRoot()
     }
 
+    /// The share of pixels given a bold colour where the truth has none or a very different one: the
+    /// candidate's chroma C = √(a² + b²) is at least `bold` (20) while the original's is below
+    /// `neutral` (8), or both are at least `bold` with hues at least 90° apart. The blotches of a
+    /// colorizer; grey output scores 0. Both rasters are Lab.
+    public static func falseColourShare(_ x: Raster, truth y: Raster, bold: Float = 20, neutral: Float = 8) -> Double {
+        precondition(
+            x.width == y.width && x.height == y.height && x.channels == 3 && y.channels == 3,
+            "false-colour share needs Lab rasters of one size")
+        guard x.pixelCount > 0 else { return 0 }
+        var count = 0
+        for i in 0..<x.pixelCount {
+            let (a, b) = (x.values[3 * i + 1], x.values[3 * i + 2])
+            let (ta, tb) = (y.values[3 * i + 1], y.values[3 * i + 2])
+            let chroma = (a * a + b * b).squareRoot(), truthChroma = (ta * ta + tb * tb).squareRoot()
+            guard chroma >= bold else { continue }
+            if truthChroma < neutral {
+                count += 1
+            } else if truthChroma >= bold && (a * ta + b * tb) / (chroma * truthChroma) <= 0 {
+                count += 1  // cos(hue difference) ≤ 0: at least 90° apart
+            }
+        }
+        return Double(count) / Double(x.pixelCount)
+    }
+
     /// Area under the curve of "fraction of pixels whose ab error ≤ t" for t = 0…150 (Zhang et al.
     /// 2016), normalised to 0…1. Optional per-pixel weights give the class-rebalanced variant.
     public static func abErrorAUC(_ x: Raster, _ y: Raster, weights: [Float]? = nil, maximum: Int = 150) -> Double {

@@ -7,11 +7,17 @@ import Tensor
 /// rescaled (antialiased) to size — then converts it to CIELAB scaled by 1/100.
 ///
 /// Unlike the seed, the crop is taken inside the rotated picture's valid region, so no black
-/// corner wedges (which reach past the critic's 16-px rim) ever enter training.
+/// corner wedges (which reach past the critic's 16-px rim) ever enter training. With a
+/// `degradation`, L (what the network sees) is that of an old photograph of the crop, except for
+/// its clean share; a and b (the targets) stay the crop's own.
 public struct Augmenter: Sendable {
     public let size: Int
+    public let degradation: OldPhotoDegradation?
 
-    public init(size: Int) { self.size = size }
+    public init(size: Int, degradation: OldPhotoDegradation? = nil) {
+        self.size = size
+        self.degradation = degradation
+    }
 
     /// A size×size×3 raster of (L, a, b)/100, or nil when the photo is smaller than `size`.
     public func sample(_ rgb: Raster, using random: inout TensorRandom) -> Raster? {
@@ -35,6 +41,9 @@ public struct Augmenter: Sendable {
             width: size, height: size)
         if flip { crop = crop.flippedHorizontally() }
         var lab = ColorSpace.lab(fromRGB: crop)
+        if let grey = degradation?.trainingGrey(crop, using: &random) {
+            for i in 0..<lab.pixelCount { lab.values[3 * i] = ColorSpace.lightness(grey: grey.values[i]) }
+        }
         for i in lab.values.indices { lab.values[i] *= 0.01 }
         return lab
     }

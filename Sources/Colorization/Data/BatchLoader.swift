@@ -26,6 +26,8 @@ public final class BatchLoader: @unchecked Sendable {
     /// Simulated clicks for each crop (nil: batches carry no hints). Each sample's come from a
     /// random stream of their own, so a batch's crops are the same with or without them.
     public let hintSimulation: HintSimulation?
+    /// Photos it rejects are excluded like unreadable ones, with the reason as a warning.
+    public let screen: PhotoScreen?
     let seed: UInt64
 
     private let condition = NSCondition()
@@ -44,10 +46,12 @@ public final class BatchLoader: @unchecked Sendable {
     ///   - startBatch: index of the first batch to hand out (the step to resume at).
     ///   - workers: background threads decoding and augmenting.
     ///   - share: the samples of each batch to make (default: all of them).
+    ///   - degradation: show the network old-photograph greys (`OldPhotoDegradation`); nil: true L.
+    ///   - screen: leave out photos that teach no colour or a cast (`PhotoScreen`); nil: use all.
     public init(
         photos: PhotoFolder, size: Int, batchSize: Int, seed: UInt64, startBatch: Int = 0, workers: Int = 2,
         share: Range<Int>? = nil, capacity: Int = 4, quantizer: ColorQuantizer = ColorQuantizer(),
-        hintSimulation: HintSimulation? = nil,
+        hintSimulation: HintSimulation? = nil, degradation: OldPhotoDegradation? = nil, screen: PhotoScreen? = nil,
         warnings: @escaping @Sendable (String) -> Void = {
             FileHandle.standardError.write(Data("warning: \($0)\n".utf8))
         }
@@ -58,9 +62,10 @@ public final class BatchLoader: @unchecked Sendable {
         precondition(
             !self.share.isEmpty && self.share.lowerBound >= 0 && self.share.upperBound <= batchSize,
             "share \(self.share) of a batch of \(batchSize)")
-        self.augmenter = Augmenter(size: size)
+        self.augmenter = Augmenter(size: size, degradation: degradation)
         self.quantizer = quantizer
         self.hintSimulation = hintSimulation
+        self.screen = screen
         self.seed = seed
         self.capacity = capacity
         self.warnings = warnings
@@ -177,6 +182,10 @@ public final class BatchLoader: @unchecked Sendable {
         let rgb = image.rgb.resized(
             width: max(augmenter.size, Int((Double(image.width) * scale).rounded())),
             height: max(augmenter.size, Int((Double(image.height) * scale).rounded())))
+        if let screen, let reason = screen.rejection(PhotoScreen.assess(rgb)) {
+            exclude(index, "\(path): \(reason); skipped")
+            return nil
+        }
         condition.lock()
         decoded[index] = rgb
         condition.unlock()

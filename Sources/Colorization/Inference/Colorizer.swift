@@ -12,9 +12,15 @@ import Tensor
 public final class Colorizer: @unchecked Sendable {
     public let generator: any ColorizationNetwork
     public let metadata: ModelFile.Metadata
+    /// How the network's distributions become a/b (its temperature is overridden per call when given).
+    public let decoding: ChromaDecoding
 
-    public init(modelPath: String) throws(CheckpointError) {
+    /// - Parameters:
+    ///   - modelPath: a model file (`ModelFile`).
+    ///   - decoding: how distributions become colours; default the validated `ChromaDecoding.standard`.
+    public init(modelPath: String, decoding: ChromaDecoding = .standard) throws(CheckpointError) {
         (generator, metadata) = try ModelFile.loadGenerator(from: modelPath)
+        self.decoding = decoding
     }
 
     /// For processes whose main job is colorizing (`colorize` on files, `serve`): keep no idle
@@ -70,7 +76,7 @@ public final class Colorizer: @unchecked Sendable {
                             $0.point(width: batch[i].width, height: batch[i].height, networkWidth: w, networkHeight: h)
                         }
                     }, bins: metadata.configuration.bins) : nil
-            let ab = Colorizer.predictAB(generator, lightness, hints: field, temperature: temperature).scalars
+            let ab = decoding(temperature: temperature).predictAB(generator, lightness, hints: field).scalars
             for (n, i) in indices.enumerated() {
                 let chroma = Raster(
                     width: w, height: h, channels: 2,
@@ -81,19 +87,16 @@ public final class Colorizer: @unchecked Sendable {
         return results.map { $0! }
     }
 
-    /// The generator's a/b estimate [N, H, W, 2] (Lab/100) for L/100 [N, H, W, 1] (and a
-    /// `HintField`, for generators that take hints), in inference mode.
+    /// This colorizer's decoding, at `temperature` when one is given.
+    public func decoding(temperature: Double?) -> ChromaDecoding { decoding.with(temperature: temperature) }
+
+    /// The generator's plain annealed-mean a/b estimate [N, H, W, 2] (Lab/100) for L/100
+    /// [N, H, W, 1] (and a `HintField`, for generators that take hints), in inference mode: what
+    /// training, its sample sheets and the benchmarks use.
     public static func predictAB(
         _ generator: any ColorizationNetwork, _ lightness: Tensor, hints: Tensor? = nil, temperature: Double? = nil
     ) -> Tensor {
-        withoutGradients {
-            let output = generator(lightness, hints: hints, training: false)
-            return Tensor.concatenate(
-                [
-                    generator.colorEstimate(output.logitsA, temperature: temperature),
-                    generator.colorEstimate(output.logitsB, temperature: temperature),
-                ], axis: 3)
-        }
+        ChromaDecoding.annealedMean.with(temperature: temperature).predictAB(generator, lightness, hints: hints)
     }
 
     /// Network input dimensions: the image's aspect ratio at about `size`² pixels, bounded so that

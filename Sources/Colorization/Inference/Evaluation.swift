@@ -18,6 +18,8 @@ public struct Evaluation: Sendable {
         public var auc: Double
         public var rebalancedAUC: Double
         public var colourfulness: Double
+        /// `ColorMetrics.falseColourShare`: bold colour where the original has none or another.
+        public var falseColour: Double
     }
 
     /// A colorizer under test, with the name its table row shows.
@@ -34,11 +36,11 @@ public struct Evaluation: Sendable {
             self.hintCount = hintCount
         }
 
-        /// Its colorization of an RGB raster (from the raster's lightness), as RGB; with `hintCount`
-        /// hints drawn by `hintSeed` from the original.
-        public func colorize(_ original: Raster, hintSeed: UInt64 = 0) -> Raster {
+        /// Its colorization of an RGB raster (from the raster's lightness, or from `input`, a grey
+        /// version of it), as RGB; with `hintCount` hints drawn by `hintSeed` from the original.
+        public func colorize(_ original: Raster, input: Raster? = nil, hintSeed: UInt64 = 0) -> Raster {
             let hints = hintCount > 0 ? Evaluation.sampledHints(original, count: hintCount, seed: hintSeed) : []
-            return colorizer.colorize(Image(color: original), hints: hints, temperature: temperature).rgb
+            return colorizer.colorize(Image(color: input ?? original), hints: hints, temperature: temperature).rgb
         }
     }
 
@@ -83,11 +85,23 @@ public struct Evaluation: Sendable {
     public let side: Int
     let prior: (a: [Double], b: [Double])?
     let embedding: FeatureEmbedding?
+    /// Colorize old-photograph greys of the photos (seeded by file name, so every run and every
+    /// candidate sees the same greys) instead of their true lightness; nil: true lightness.
+    public let degradation: OldPhotoDegradation?
 
-    public init(candidates: [Candidate], side: Int = 256, embedding: FeatureEmbedding? = nil) {
+    /// - Parameters:
+    ///   - candidates: the colorizers to compare (the first one's colour prior rebalances the AuC).
+    ///   - side: photos are scaled so their longer side has this many pixels.
+    ///   - embedding: the network for the Fréchet distance (nil: none).
+    ///   - degradation: colorize old-photograph greys instead of the true lightness.
+    public init(
+        candidates: [Candidate], side: Int = 256, embedding: FeatureEmbedding? = nil,
+        degradation: OldPhotoDegradation? = nil
+    ) {
         self.candidates = candidates
         self.side = side
         self.embedding = embedding
+        self.degradation = degradation
         prior = candidates.first?.colorizer.metadata.magicWeights.map { weights in
             func normalised(_ counts: [Int]) -> [Double] {
                 let total = Double(max(counts.reduce(0, +), 1))
@@ -146,7 +160,8 @@ public struct Evaluation: Sendable {
             psnr: ColorMetrics.psnr(candidate, original), auc: ColorMetrics.abErrorAUC(candidateLab, truthLab),
             rebalancedAUC: ColorMetrics.abErrorAUC(
                 candidateLab, truthLab, weights: rebalancingWeights(truthLab)),
-            colourfulness: ColorMetrics.colourfulness(candidate))
+            colourfulness: ColorMetrics.colourfulness(candidate),
+            falseColour: ColorMetrics.falseColourShare(candidateLab, truth: truthLab))
     }
 
     /// 1 / (p(a-bin)·p(b-bin)) of each pixel's true colour; uniform without a prior.
@@ -161,11 +176,22 @@ public struct Evaluation: Sendable {
         }
     }
 
-    /// Scores one photo with every candidate and the grey baseline.
+    /// What the candidates colorize for the photo at `path`: an old-photograph grey of it (seeded by
+    /// its file name) with a `degradation`, else nil (its own lightness).
+    public func input(_ original: Raster, path: String) -> Raster? {
+        guard let degradation else { return nil }
+        var random = TensorRandom(seed: Self.hintSeed(path: (path as NSString).lastPathComponent) ^ 0x4F4C_4450)
+        return degradation.grey(original, using: &random)
+    }
+
+    /// Scores one photo with every candidate and the grey baseline (the grey the candidates see).
     public func evaluate(_ image: Image, path: String) -> PhotoEvaluation {
         let original = scaled(image)
-        let grey = Self.grey(original)
-        let colorized = candidates.map { $0.colorize(original, hintSeed: Self.hintSeed(path: path)) }
+        let input = input(original, path: path)
+        let grey = input.map { Image(color: $0).rgb } ?? Self.grey(original)
+        let colorized = candidates.map {
+            $0.colorize(original, input: input, hintSeed: Self.hintSeed(path: path))
+        }
         let result = PhotoResult(
             path: path, candidates: colorized.map { scores($0, against: original) },
             grey: scores(grey, against: original), originalColourfulness: ColorMetrics.colourfulness(original))
@@ -212,6 +238,7 @@ public struct Evaluation: Sendable {
         return Scores(
             psnr: scores.map(\.psnr).reduce(0, +) / n, auc: scores.map(\.auc).reduce(0, +) / n,
             rebalancedAUC: scores.map(\.rebalancedAUC).reduce(0, +) / n,
-            colourfulness: scores.map(\.colourfulness).reduce(0, +) / n)
+            colourfulness: scores.map(\.colourfulness).reduce(0, +) / n,
+            falseColour: scores.map(\.falseColour).reduce(0, +) / n)
     }
 }

@@ -43,6 +43,10 @@ public final class AdversarialTrainer {
         public var resume = false
         public var workers = 2
         /// The number format of the convolutions' multiply-adds (bf16 roughly halves a step's time).
+        /// Show the network old-photograph greys of its crops (`OldPhotoDegradation`); nil: true L.
+        public var degradation: OldPhotoDegradation?
+        /// Leave out photos that teach no colour or a cast (`PhotoScreen`); nil: train on all.
+        public var screen: PhotoScreen?
         public var precision = ConvolutionPrecision.fp32
         /// The ranks training together (`DataParallel`); `batchSize` is the global batch they share.
         /// The critic schedule decides on rank 0's numbers (the global batch's), broadcast to all.
@@ -134,7 +138,8 @@ public final class AdversarialTrainer {
         let loader = BatchLoader(
             photos: photos, size: configuration.size, batchSize: options.batchSize, seed: options.seed,
             startBatch: criticSteps + generatorSteps, workers: options.workers, share: share,
-            hintSimulation: configuration.acceptsHints ? HintSimulation() : nil)
+            hintSimulation: configuration.acceptsHints ? HintSimulation() : nil, degradation: options.degradation,
+            screen: options.screen)
         defer { loader.stop() }
         let preview = parallel.isRoot ? loader.makeBatch(Int(Int32.max), share: 0..<options.batchSize) : nil
         guard preview != nil || !parallel.isRoot else { throw Pretrainer.Failure.noUsablePhotos(options.data) }

@@ -41,6 +41,10 @@ public final class Pretrainer {
         /// its weights stay frozen, so without hints the result colorizes exactly as it does. Its
         /// configuration and magic weights replace `configuration` and `magicWeightsPath`.
         public var hintBase: String?
+        /// Show the network old-photograph greys of its crops (`OldPhotoDegradation`); nil: true L.
+        public var degradation: OldPhotoDegradation?
+        /// Leave out photos that teach no colour or a cast (`PhotoScreen`); nil: train on all.
+        public var screen: PhotoScreen?
         /// The ranks training together (`DataParallel`); `batchSize` is the global batch they share.
         public var parallel = DataParallel.single
 
@@ -164,7 +168,8 @@ public final class Pretrainer {
         let loader = BatchLoader(
             photos: photos, size: configuration.size, batchSize: options.batchSize, seed: options.seed,
             startBatch: startStep, workers: options.workers, share: parallel.share(ofBatch: options.batchSize),
-            hintSimulation: configuration.acceptsHints ? HintSimulation() : nil)
+            hintSimulation: configuration.acceptsHints ? HintSimulation() : nil, degradation: options.degradation,
+            screen: options.screen)
         defer { loader.stop() }
         let preview = parallel.isRoot ? loader.makeBatch(Int(Int32.max), share: 0..<options.batchSize) : nil
         guard preview != nil || !parallel.isRoot else { throw Failure.noUsablePhotos(options.data) }

@@ -209,9 +209,8 @@ public final class VideoColorizer: @unchecked Sendable {
             var input = [Float]()
             input.reserveCapacity(batch.count * pixels)
             for item in batch { input += item.lightness.values.lazy.map { $0 * 0.01 } }
-            let ab = Colorizer.predictAB(
-                colorizer.generator, Tensor(shape: [batch.count, network.height, network.width, 1], values: input),
-                temperature: settings.temperature
+            let ab = colorizer.decoding(temperature: settings.temperature).predictAB(
+                colorizer.generator, Tensor(shape: [batch.count, network.height, network.width, 1], values: input)
             ).scalars
             var stopped = false
             for (n, item) in batch.enumerated() {
