@@ -4,7 +4,8 @@ import Foundation
 import Imaging
 
 /// `colorize-benchmark colorize`: the main job on a big photo — a 12-MP grey JPEG colorized to
-/// JPEG and to PNG, end to end (read, decode, colorize, encode, write), beside the I/O floor
+/// JPEG (with the default colour decoding and with the plain annealed mean, to show what the
+/// decoding costs) and to PNG, end to end (read, decode, colorize, encode, write), beside the I/O floor
 /// (decoding and re-encoding the same file with no colorization), and a 50-MP photo to JPEG. Each
 /// case runs in a child process of its own and reports its own peak RSS (model included).
 struct ColorizeBenchmark: ParsableCommand {
@@ -50,6 +51,7 @@ struct ColorizeBenchmark: ParsableCommand {
             return seconds
         }
         let floor = try measure("I/O floor: decode + encode JPEG", "floor", input, floor: nil)
+        _ = try measure("JPEG → JPEG, plain annealed mean", "jpeg-plain", input, floor: floor)
         _ = try measure("JPEG → JPEG (colorize)", "jpeg", input, floor: floor)
         _ = try measure("JPEG → PNG (colorize)", "png", input, floor: floor)
         if largeMegapixels > 0 {
@@ -89,7 +91,10 @@ struct ColorizeCase: ParsableCommand {
         commandName: "colorize-case", abstract: "One case of the colorize benchmark (internal).",
         shouldDisplay: false)
 
-    @Option(help: "floor (decode + re-encode as JPEG), jpeg or png (colorize to that format).")
+    @Option(
+        help:
+            "floor (decode + re-encode as JPEG), jpeg or png (colorize to that format), jpeg-plain (JPEG, decoded by the plain annealed mean)."
+    )
     var mode: String
 
     @Option(help: "Input JPEG.")
@@ -105,7 +110,9 @@ struct ColorizeCase: ParsableCommand {
         Colorizer.configureProcessForPhotos()
         let output = input + (mode == "png" ? ".out.png" : ".out.jpg")
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let colorizer = mode == "floor" ? nil : try Colorizer(modelPath: model)
+        let colorizer =
+            mode == "floor"
+            ? nil : try Colorizer(modelPath: model, decoding: mode == "jpeg-plain" ? .annealedMean : .standard)
         var failure: Error?
         let seconds = Timing.median(runs: runs) {
             do {

@@ -26,16 +26,17 @@ import Testing
     }
 
     @Test func theConfidenceShrinkMutesASplitDistribution() {
-        // Half orange (a, b > 0), half blue (a, b < 0): σ² = Var(a) + Var(b) is large.
+        // Nearly half orange (a, b > 0), half blue (a, b < 0): annealing keeps both peaks, so
+        // σ² = Var_q(a) + Var_q(b) stays large; at T = 1, q = p.
         let centers = ColorQuantizer(bins: 16).centers
         var pa = [Float](repeating: 0, count: 16), pb = pa
         (pa[10], pa[6], pb[13], pb[3]) = (0.6, 0.4, 0.6, 0.4)
-        let plain = ChromaDecoding(confidence: 0, refineRadius: 0, flipAverage: false).decode(
-            probabilitiesA: pa, probabilitiesB: pb, lightness: [0.5], images: 1, width: 1, height: 1, bins: 16,
-            temperature: 1)
-        let muted = ChromaDecoding(confidence: 20, refineRadius: 0, flipAverage: false).decode(
-            probabilitiesA: pa, probabilitiesB: pb, lightness: [0.5], images: 1, width: 1, height: 1, bins: 16,
-            temperature: 1)
+        func decode(_ confidence: Double) -> [Float] {
+            ChromaDecoding(confidence: confidence, refineRadius: 0, flipAverage: false).decode(
+                probabilitiesA: pa, probabilitiesB: pb, lightness: [0.5], images: 1, width: 1, height: 1, bins: 16,
+                temperature: 1)
+        }
+        let (plain, muted) = (decode(0), decode(20))
         let mean = (a: 0.6 * centers[10] + 0.4 * centers[6], b: 0.6 * centers[13] + 0.4 * centers[3])
         let variance =
             0.6 * centers[10] * centers[10] + 0.4 * centers[6] * centers[6] - mean.a * mean.a + 0.6 * centers[13]
@@ -43,7 +44,24 @@ import Testing
         let keep = 0.04 / (0.04 + variance)  // σc = 20 Lab units = 0.2 in Lab/100
         #expect(abs(plain[0] - mean.a) < 1e-5 && abs(plain[1] - mean.b) < 1e-5)
         #expect(abs(muted[0] - keep * mean.a) < 1e-5 && abs(muted[1] - keep * mean.b) < 1e-5)
-        #expect(keep < 0.35)  // a colour split 33 and 67 Lab units apart keeps under a third of its chroma
+        #expect(keep < 0.35)  // a colour split 53 and 133 Lab units apart keeps under a third of its chroma
+    }
+
+    @Test func annealingSparesABroadSinglePeak() {
+        // One broad peak (bins 9…13 for a): at T = 0.45 the shrink keeps far more than at T = 1.
+        var pa = [Float](repeating: 0, count: 16), pb = pa
+        for (k, p) in [(9, 0.1), (10, 0.2), (11, 0.4), (12, 0.2), (13, 0.1)] { pa[k] = Float(p) }
+        pb[8] = 1
+        func keep(_ t: Double) -> Float {
+            let plain = ChromaDecoding(confidence: 0, refineRadius: 0, flipAverage: false).decode(
+                probabilitiesA: pa, probabilitiesB: pb, lightness: [0.5], images: 1, width: 1, height: 1, bins: 16,
+                temperature: t)
+            let muted = ChromaDecoding(confidence: 20, refineRadius: 0, flipAverage: false).decode(
+                probabilitiesA: pa, probabilitiesB: pb, lightness: [0.5], images: 1, width: 1, height: 1, bins: 16,
+                temperature: t)
+            return muted[0] / plain[0]
+        }
+        #expect(keep(0.45) > 0.75 && keep(0.45) > keep(1) + 0.1, "kept \(keep(0.45)) at T 0.45, \(keep(1)) at T 1")
     }
 
     @Test func theRefinementKeepsAConstantLightnessRegionOneColour() {
