@@ -80,8 +80,8 @@ import Testing
             let mean = refined.reduce(0, +) / Float(refined.count)
             let spread = refined.map { abs($0 - mean) }.max() ?? 0
             let before = plane.map { abs($0 - mean) }.max() ?? 0
-            // The blotch (0.5 away) and the noise are flattened to a few hundredths.
-            #expect(spread < 0.06 && before > 0.4, "channel \(channel): spread \(spread), before \(before)")
+            // The blotch (about 0.4 away) and the noise are flattened to a few hundredths.
+            #expect(spread < 0.06 && before > 0.35, "channel \(channel): spread \(spread), before \(before)")
         }
     }
 

@@ -41,7 +41,9 @@ public struct OldPhotoDegradation: Sendable, Equatable {
         case .blueSensitive: (r, g) = (0, uniform(0, 0.15))
         case .redFiltered: (r, g) = (uniform(0.55, 0.85), uniform(0.12, 0.3))
         }
-        return (r, g, max(0, 1 - r - g))
+        // Panchromatic draws can exceed 1 in r + g: scale all three so they sum to 1.
+        let b = max(0, 1 - r - g), total = r + g + b
+        return (r / total, g / total, b / total)
     }
 
     /// For training: `rgb`'s grey as an old photograph (1 channel, sRGB-encoded 0…1), or nil for the
