@@ -59,7 +59,8 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "Tensor"]),
-        .testTarget(name: "ColorizeCLITests", dependencies: ["ColorizeCLI", "Imaging", "MessagePassing", "Threading"]),
+        .testTarget(
+            name: "ColorizeCLITests", dependencies: ["ColorizeCLI", "Colorization", "Imaging", "MessagePassing", "Threading"]),
         .testTarget(name: "ColorizeServerTests", dependencies: [
             "ColorizeServer", "Colorization", "Imaging", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -3,8 +3,8 @@ import Colorization
 import NeuralNetwork
 import Tensor
 
-/// `--precision fp32|bf16` on the commands that train or time training.
-extension ConvolutionPrecision: ExpressibleByArgument {}
+/// `--precision auto|fp32|bf16` on the commands that train or time training.
+extension PrecisionChoice: ExpressibleByArgument {}
 
 /// `--variant lite0|lite1|lite2` on `classify` and `encoder`.
 extension EfficientNetLite.Variant: ExpressibleByArgument {}

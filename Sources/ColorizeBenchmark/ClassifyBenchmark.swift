@@ -26,7 +26,7 @@ struct ClassifyBenchmark: ParsableCommand {
     var size: Int?
 
     @Option(help: "Convolution precision.")
-    var precision: ConvolutionPrecision = .fp32
+    var precision = PrecisionChoice.auto
 
     func run() throws {
         let network = try EfficientNetLite(variant, greyInput: grey)
@@ -34,7 +34,7 @@ struct ClassifyBenchmark: ParsableCommand {
         for path in photos {
             do {
                 let image = try ImageCodec.read(path: path)
-                let predictions = ConvolutionPrecision.$current.withValue(precision) {
+                let predictions = ConvolutionPrecision.$current.withValue(precision.resolved()) {
                     ImageNetClassification.classify(image, with: network, size: size ?? variant.resolution, grey: grey)
                 }
                 print(([path] + predictions.map(\.description)).joined(separator: " "))

@@ -27,7 +27,7 @@ struct EncoderBenchmark: ParsableCommand {
     var runs = 5
 
     @Option(help: "Convolution precision to time (repeat to compare).")
-    var precision: [ConvolutionPrecision] = [.fp32, .bf16]
+    var precision: [PrecisionChoice] = [.auto]
 
     func run() throws {
         let network = try EfficientNetLite(variant, greyInput: true)
@@ -42,7 +42,7 @@ struct EncoderBenchmark: ParsableCommand {
                 format: "streaming x + y: %.1f GB/s at 3 × 64 MiB (memory), %.1f GB/s at 3 × 4 MiB (cache)",
                 streaming, cached))
         for precision in precision {
-            ConvolutionPrecision.$current.withValue(precision) {
+            ConvolutionPrecision.$current.withValue(precision.resolved()) {
                 print("\n\(variant) encoder to stride 32, \(batch)×\(size)×\(size)×1, \(precision), median of \(runs):")
                 let forward = Timing.median(runs: runs) { _ = network.features(x) }
                 let projection = network.features(x).map { Tensor.uniform($0.shape, using: &random) }

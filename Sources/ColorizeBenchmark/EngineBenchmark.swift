@@ -17,8 +17,11 @@ struct EngineBenchmark: ParsableCommand {
     @Option(help: "Timed runs per measurement (the median is reported).")
     var runs = 5
 
-    @Option(help: "Convolution precision to time (repeat to compare: --precision fp32 --precision bf16).")
-    var precision: [ConvolutionPrecision] = [.fp32, .bf16]
+    @Option(
+        help:
+            "Convolution precision to time: auto (bf16 with native bf16, else fp32), fp32 or bf16; repeat to compare (--precision fp32 --precision bf16)."
+    )
+    var precision: [PrecisionChoice] = [.auto]
 
     @Flag(
         help:
@@ -27,7 +30,7 @@ struct EngineBenchmark: ParsableCommand {
     var allBackends = false
 
     func run() {
-        print("CPU features: \(Processor.features.joined(separator: " "))")
+        print("\(CPUFeatures.summary); precision auto → \(PrecisionChoice.auto.resolved())")
         let peak = Processor.peak()
         print(peak.description)
         benchmarkGEMM(1024)
@@ -46,7 +49,7 @@ struct EngineBenchmark: ParsableCommand {
                 print(
                     "layer".padding(toLength: 30, withPad: " ", startingAt: 0)
                         + "  pass              time      throughput      of peak")
-                ConvolutionPrecision.$current.withValue(precision) {
+                ConvolutionPrecision.$current.withValue(precision.resolved()) {
                     ConvolutionBackend.$current.withValue(backend) {
                         for layer in layers {
                             benchmarkConvolution(layer.name, layer.input, layer.filter, layer.stride, peak: peak.flops)

@@ -27,7 +27,7 @@ struct GeneratorBenchmark: ParsableCommand {
     var architecture: [ModelConfiguration.Architecture] = [.seed, .lite0]
 
     @Option(help: "Convolution precision to time (repeat).")
-    var precision: [ConvolutionPrecision] = [.fp32, .bf16]
+    var precision: [PrecisionChoice] = [.auto]
 
     func validate() throws {
         guard size > 0, architecture.allSatisfy({ size % $0.sizeMultiple == 0 }) else {
@@ -47,7 +47,7 @@ struct GeneratorBenchmark: ParsableCommand {
             let generator = try ModelFile.newGenerator(configuration, seed: 1)
             let adam = Adam(learningRate: 1e-5)
             for precision in precision {
-                ConvolutionPrecision.$current.withValue(precision) {
+                ConvolutionPrecision.$current.withValue(precision.resolved()) {
                     let inference = Timing.median(runs: runs) {
                         withoutGradients { _ = generator(lightness, training: false).logitsA }
                     }

@@ -10,15 +10,6 @@ import Threading
 /// clock = 3·N / seconds. FLOP per cycle: two FMA pipes × 8 fp32 lanes (256-bit) × 2 FLOP = 32, on
 /// Zen 4 with AVX-512 as well (it splits 512-bit FMAs into two 256-bit halves).
 enum Processor {
-    /// Vector and bf16 features the kernels could use, as /proc/cpuinfo lists them.
-    static var features: [String] {
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-            let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-        else { return [] }
-        let wanted: Set<String> = ["avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16"]
-        return flags.split(separator: " ").map(String.init).filter(wanted.contains)
-    }
-
     /// Measured clock in GHz (median of 5), while one thread is busy.
     static func measuredGHz() -> Double {
         let iterations = 200_000_000

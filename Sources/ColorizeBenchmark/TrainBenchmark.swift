@@ -26,8 +26,11 @@ struct TrainBenchmark: ParsableCommand {
     @Flag(help: "Also print the time of each generator convolution.")
     var layers = false
 
-    @Option(help: "Convolution precision to time (repeat to compare: --precision fp32 --precision bf16).")
-    var precision: [ConvolutionPrecision] = [.fp32, .bf16]
+    @Option(
+        help:
+            "Convolution precision to time: auto (bf16 with native bf16, else fp32), fp32 or bf16; repeat to compare (--precision auto --precision fp32 --precision bf16)."
+    )
+    var precision: [PrecisionChoice] = [.auto]
 
     func run() {
         let configuration = ModelConfiguration(size: size, widthMultiplier: width)
@@ -35,18 +38,19 @@ struct TrainBenchmark: ParsableCommand {
         let critic = Critic(configuration)
         let generatorFLOPs = 2 * Double(generator.multiplyAdds(size: size) * batch)
         let criticFLOPs = 2 * Double(critic.multiplyAdds * batch)
-        print("CPU features: \(Processor.features.joined(separator: " ")); \(Processor.peak().description)")
+        print("\(CPUFeatures.summary); precision auto → \(PrecisionChoice.auto.resolved())")
+        print(Processor.peak().description)
         print(
             "generator \(generator.parameterCount) parameters, \(String(format: "%.2f", generatorFLOPs / 2e9)) GMAC per batch of \(batch); "
                 + "critic \(critic.parameterCount) parameters, \(String(format: "%.2f", criticFLOPs / 2e9)) GMAC; median of \(runs)"
         )
-        var tables: [(ConvolutionPrecision, [Row])] = []
+        var tables: [(PrecisionChoice, [Row])] = []
         for precision in precision {
             print("\n\(precision) convolutions")
             tables.append(
                 (
                     precision,
-                    ConvolutionPrecision.$current.withValue(precision) {
+                    ConvolutionPrecision.$current.withValue(precision.resolved()) {
                         measure(generator, critic, generatorFLOPs: generatorFLOPs, criticFLOPs: criticFLOPs)
                     }
                 ))

@@ -3,8 +3,8 @@ import Colorization
 import Imaging
 import Tensor
 
-/// `--precision fp32|bf16` on the commands that train or time training.
-extension ConvolutionPrecision: ExpressibleByArgument {}
+/// `--precision auto|fp32|bf16` on the commands that train or time training.
+extension PrecisionChoice: ExpressibleByArgument {}
 
 /// `--architecture seed|lite0|lite2` on `pretrain`.
 extension ModelConfiguration.Architecture: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Tensor
 
 /// `colorize`: colorizes grey photographs; subcommands run every step of the training pipeline.
 struct Colorize: AsyncParsableCommand {
@@ -10,11 +11,22 @@ struct Colorize: AsyncParsableCommand {
             Exit codes: 0 success, 1 an input or file could not be processed (the message names it), 2 usage error, \
             130 stopped by Ctrl-C or SIGTERM (after finishing the files in flight).
             """,
+        version: diagnostics,
         subcommands: [
             ColorizeImages.self, WeightsCommand.self, PretrainCommand.self, GanCommand.self, EvaluateCommand.self,
             SheetCommand.self, ExportCommand.self, ServeCommand.self, VideoCommand.self, EvaluateVideoCommand.self,
         ],
         defaultSubcommand: ColorizeImages.self)
+
+    /// `colorize --version`: the CPU features the engine found (after any cap) and the precision
+    /// `--precision auto` picks on this machine.
+    static var diagnostics: String {
+        """
+        colorize
+        \(CPUFeatures.summary)
+        training precision: auto → \(PrecisionChoice.auto.resolved()) (pretrain, gan); inference: fp32
+        """
+    }
 }
 
 /// Entry point: runs the command and maps failures to the documented exit codes.

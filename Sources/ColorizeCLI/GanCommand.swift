@@ -68,9 +68,9 @@ struct GanCommand: ParsableCommand {
 
     @Option(
         help:
-            "Number format of the convolutions' multiply-adds: fp32, or bf16 (fp32 sums and weights; about twice as fast)."
+            "Number format of the convolutions' multiply-adds: auto (bf16 where the CPU has native bf16 — AVX512_BF16 or AMX — fp32 elsewhere), fp32, or bf16 (fp32 sums and weights; about twice as fast with native bf16, slower without)."
     )
-    var precision = ConvolutionPrecision.fp32
+    var precision = PrecisionChoice.auto
 
     @Flag(help: "Continue the run in --out (with any number of ranks).")
     var resume = false
@@ -102,7 +102,7 @@ struct GanCommand: ParsableCommand {
         options.degradation = input.degradation
         options.screen = input.screen
         options.resume = resume
-        options.precision = precision
+        options.precision = precision.resolved()
         try distribution.run(synchronizingBatchNorm: false, globalBatch: batch) { parallel in
             options.parallel = parallel
             try AdversarialTrainer(options).run()

@@ -96,9 +96,9 @@ struct PretrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "Number format of the convolutions' multiply-adds: fp32, or bf16 (fp32 sums and weights; about twice as fast)."
+            "Number format of the convolutions' multiply-adds: auto (bf16 where the CPU has native bf16 — AVX512_BF16 or AMX — fp32 elsewhere), fp32, or bf16 (fp32 sums and weights; about twice as fast with native bf16, slower without)."
     )
-    var precision = ConvolutionPrecision.fp32
+    var precision = PrecisionChoice.auto
 
     @Flag(help: "Continue from RUN/generator.safetensors (with any number of ranks).")
     var resume = false
@@ -170,7 +170,7 @@ struct PretrainCommand: ParsableCommand {
         options.magicWeightsPath = weights
         options.hintBase = hintBase
         options.workers = workers
-        options.precision = precision
+        options.precision = precision.resolved()
         try distribution.run(synchronizingBatchNorm: syncBatchnorm, globalBatch: batch) { parallel in
             options.parallel = parallel
             try Pretrainer(options).run()

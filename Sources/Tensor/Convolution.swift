@@ -28,7 +28,9 @@ public enum ConvolutionPrecision: String, Sendable, CaseIterable {
     case fp32
     /// bf16 operands, rounded from the fp32 tensors on the way into each pass, with fp32
     /// accumulation and fp32 results: AVX512_BF16's dot products do twice the multiply-adds per
-    /// instruction. Passes with no bf16 kernel (and im2col) stay fp32.
+    /// instruction. Passes with no bf16 kernel (and im2col) stay fp32; on a CPU without bf16 kernels
+    /// (AVX2, see `CPUFeatures.bfloat16`) every pass does. `PrecisionChoice.auto` picks this only
+    /// where the CPU has native bf16.
     case bf16
 
     /// The precision in force for the current task.
@@ -91,7 +93,7 @@ extension Tensor {
     /// A cache for the reordered bf16 copies a recorded bf16 convolution's passes share (none in
     /// fp32, where the passes read the NHWC tensors as they are, or when nothing is recorded).
     private static func reorderedOperandsCache(_ inputs: [Tensor]) -> ReorderedOperands? {
-        ConvolutionPrecision.current == .bf16 && Autodiff.isRecording && inputs.contains { $0.node != nil }
+        ConvolutionPrecision.effective == .bf16 && Autodiff.isRecording && inputs.contains { $0.node != nil }
             ? ReorderedOperands() : nil
     }
 

@@ -10,7 +10,8 @@ import Foundation
 final class RawHTTPConnection {
     let socket: Int32
 
-    /// Connects to 127.0.0.1:`port`; reads give up after `readTimeout` seconds.
+    /// Connects to 127.0.0.1:`port`; reads give up after `readTimeout` seconds, or wait for as long
+    /// as the server takes with 0.
     init(port: Int, readTimeout: Double = 10) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw RawHTTPError.failed("socket") }
@@ -44,7 +45,10 @@ final class RawHTTPConnection {
 
     /// Everything the server sends until it has sent a complete response head and `Content-Length`
     /// body, closes the connection, or the read timeout passes.
-    func response() -> String {
+    func response() -> String { String(decoding: responseBytes(), as: UTF8.self) }
+
+    /// The same as bytes, for binary bodies (an image).
+    func responseBytes() -> [UInt8] {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while !Self.isComplete(received) {
@@ -52,7 +56,13 @@ final class RawHTTPConnection {
             if count <= 0 { break }
             received += chunk[0..<count]
         }
-        return String(decoding: received, as: UTF8.self)
+        return received
+    }
+
+    /// A response's head (status line and headers, as text) and body bytes.
+    static func split(_ response: [UInt8]) -> (head: String, body: [UInt8]) {
+        guard let end = headEnd(response) else { return (String(decoding: response, as: UTF8.self), []) }
+        return (String(decoding: response[..<end], as: UTF8.self), Array(response[(end + 4)...]))
     }
 
     /// Whether the server closed the connection (a read returns end-of-file) before the read timeout.
@@ -65,14 +75,20 @@ final class RawHTTPConnection {
         }
     }
 
+    /// Where the blank line ending the head starts.
+    private static func headEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        return (0...(bytes.count - 4)).first { bytes[$0..<($0 + 4)].elementsEqual([13, 10, 13, 10]) }
+    }
+
+    /// Counted in bytes: a binary body decoded as text would change its length.
     private static func isComplete(_ bytes: [UInt8]) -> Bool {
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let headEnd = text.range(of: "\r\n\r\n") else { return false }
-        let head = text[..<headEnd.lowerBound].lowercased()
+        guard let end = headEnd(bytes) else { return false }
+        let head = String(decoding: bytes[..<end], as: UTF8.self).lowercased()
         guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
             let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
         else { return true }
-        return text[headEnd.upperBound...].utf8.count >= length
+        return bytes.count - (end + 4) >= length
     }
 }
 

@@ -150,6 +150,7 @@ public final class AdversarialTrainer {
             "adversarial fine-tuning: \(photos.paths.count) photos, size \(configuration.size), width \(configuration.widthMultiplier), "
                 + "λ \(options.lambda), \(options.precision) convolutions, critic \(critic.parameterCount) parameters, first \(frozen) generator layers frozen"
         )
+        print(CPUFeatures.summary)
         var random = TensorRandom(seed: options.seed &+ UInt64(outer))
         let shape = { (batch: TrainingBatch) in
             [batch.count, configuration.size, configuration.size, configuration.bins]

@@ -196,6 +196,7 @@ public final class Pretrainer {
                 + (parallel.size > 1
                     ? ", \(parallel.size) ranks × \(Threads.count) threads, batch statistics "
                         + (parallel.synchronizesBatchNorm ? "synchronised" : "per rank") : ""))
+        print(CPUFeatures.summary)
 
         func save(_ step: Int) throws {
             parallel.averageRunningStatistics(generator)  // every rank, before rank 0 writes

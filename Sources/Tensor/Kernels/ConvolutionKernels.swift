@@ -13,11 +13,12 @@ struct ConvolutionEpilogue: Hashable, Sendable {
 /// The three passes of a convolution; the forward one with its fused epilogue.
 enum ConvolutionPass: Hashable, Sendable { case forward(ConvolutionEpilogue), backwardData, backwardWeights }
 
-/// One pass at one shape and precision: the unit kernels are chosen and built for.
+/// One pass at one shape and precision: the unit kernels are chosen and built for. The precision
+/// is the one the kernels run (`ConvolutionPrecision.effective`: bf16 is fp32 without bf16 kernels).
 struct ConvolutionProblem: Hashable, Sendable {
     let pass: ConvolutionPass
     let geometry: ConvolutionGeometry
-    var precision = ConvolutionPrecision.current
+    var precision = ConvolutionPrecision.effective
 }
 
 /// Routes each convolution pass to oneDNN, our direct kernels or im2col, by the task's `ConvolutionBackend`.

@@ -4,10 +4,10 @@ import Threading
 /// Our own AVX-512 kernels (C, in `CKernels`) for convolution passes oneDNN's JIT code runs far
 /// below the FMA peak: the filter gradient of the 32-channel stride-2 layers (oneDNN: ~62 %), and
 /// the input gradient of the one-channel first layer (oneDNN: ~10 %).
-/// Each call returns false where the kernel does not apply (CPU without AVX-512F, or a shape it
-/// does not handle), and the caller uses another backend.
+/// Each call returns false where the kernel does not apply (CPU without AVX-512F, or capped below
+/// it: `CPUFeatures`; or a shape it does not handle), and the caller uses another backend.
 enum DirectConvolution {
-    static let isAvailable = ck_has_avx512() != 0
+    static let isAvailable = CPUFeatures.directKernelsAvailable
 
     /// Whether the pass has a direct kernel for this shape: the filter gradient wherever the output
     /// channels fill 16-wide vectors; the input gradient with one input channel, stride 1 and

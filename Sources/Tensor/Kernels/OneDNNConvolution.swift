@@ -124,6 +124,7 @@ private final class DNNLRuntime: @unchecked Sendable {
 
     private init() {
         Threads.configure()
+        _ = CPUFeatures.level  // hands COLORIZE_MAX_CPU_ISA to oneDNN before its first kernel
         var engine: dnnl_engine_t?
         var stream: dnnl_stream_t?
         guard dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success, let engine,
