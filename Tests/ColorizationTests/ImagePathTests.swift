@@ -6,7 +6,8 @@ import Testing
 @testable import Colorization
 
 /// The 8-bit strip-wise image path gives the colours of the former float path: whole-image Lab
-/// rasters, `Raster.resized` down and up, `ColorSpace.rgb(fromLab:keepingLightness:)`, rounded.
+/// rasters, `Raster.resized` down and up, `ColorSpace.rgb(fromLab:keepingLightness:)`, rounded
+/// (the network's a/b decoded the same way on both, by the colorizer's `ChromaDecoding`).
 @Suite struct ImagePathTests {
     /// The former colorization, kept here as the reference the new path is measured against.
     static func formerColorize(_ image: Image, _ colorizer: Colorizer) -> PixelImage {
@@ -14,7 +15,7 @@ import Testing
         let (w, h) = Colorizer.networkDimensions(
             width: image.width, height: image.height, size: colorizer.metadata.configuration.size)
         let input = lightness.resized(width: w, height: h).values.map { $0 * 0.01 }
-        let ab = Colorizer.predictAB(colorizer.generator, Tensor(shape: [1, h, w, 1], values: input))
+        let ab = colorizer.decoding.predictAB(colorizer.generator, Tensor(shape: [1, h, w, 1], values: input))
         let chroma = Raster(width: w, height: h, channels: 2, values: ab.scalars.map { $0 * 100 })
             .resized(width: image.width, height: image.height)
         let combined = Raster.stacking([lightness, chroma.channel(0), chroma.channel(1)])
