@@ -53,11 +53,13 @@ struct DistributedTrainingTests {
     /// `colorize pretrain` on the tiny seed U-Net with global batch 6. At 1e-5 the losses of 2 ranks stay
     /// within 5·10⁻⁶ of one process's over 20 steps; at 1e-4 Adam amplifies rounding (the kernels,
     /// chosen by timing, sum in different orders) so much that two single-process runs drift 10⁻³ apart.
+    /// fp32 whatever the CPU (the default `auto` picks bf16 where it is native): ranks are compared
+    /// with one process to 1e-4, a claim about fp32 sums.
     static func pretrainArguments(photos: String, weights: String, out: String, steps: Int) -> [String] {
         [
             "pretrain", "--data", photos, "--out", out, "--size", "64", "--width", "0.125", "--batch", "6",
             "--steps", String(steps), "--log-every", "1", "--checkpoint-every", "10", "--weights", weights,
-            "--workers", "1", "--lr", "1e-5", "--sync-batchnorm",
+            "--workers", "1", "--lr", "1e-5", "--sync-batchnorm", "--precision", "fp32",
         ]
     }
 
@@ -190,7 +192,7 @@ struct DistributedTrainingTests {
         let gan = { (out: String) in
             [
                 "gan", "--data", photos, "--from", root + "/p/generator.safetensors", "--out", out, "--loops", "1",
-                "--batch", "6", "--frozen-layers", "10", "--unfreeze-every", "0",
+                "--batch", "6", "--frozen-layers", "10", "--unfreeze-every", "0", "--precision", "fp32",
             ]
         }
         let single = try Self.run(CLI.executable, gan(root + "/g1"), in: root, name: "gan-single")
