@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import Testing
 
-/// Issue 18: data-parallel pre-training under `mpirun -np 2` on this machine (loopback) trains exactly
+/// Data-parallel pre-training under `mpirun -np 2` on this machine (loopback) trains exactly
 /// as one process on the same global batch, keeps both ranks' weights bit-identical, resumes in one
 /// process, and fails fast — leaving its last checkpoint loadable — when a rank is killed.
 /// Runs when `mpirun` is installed (`scripts/install-system-packages.sh`, which `.ci/run` runs).
