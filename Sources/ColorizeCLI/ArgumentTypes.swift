@@ -31,3 +31,6 @@ enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
 
     var imageFormat: ImageFormat { self == .png ? .png : .jpeg }
 }
+
+/// `--reference-protocol split|crop|unrelated` on `evaluate`.
+extension ReferenceProtocol: ExpressibleByArgument {}

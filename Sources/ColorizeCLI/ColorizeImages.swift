@@ -74,6 +74,8 @@ struct ColorizeImages: ParsableCommand {
             valueName: "FILE.json"))
     var hintsFile: String?
 
+    @OptionGroup(title: "Colour reference") var references: ReferenceOptions
+
     @Option(help: "Most images run through the network together (of those already decoded), 1 to 64.")
     var batch = 4
 
@@ -144,7 +146,9 @@ struct ColorizeImages: ParsableCommand {
                 Data((newline + "stopping: finishing the images in flight (Ctrl-C again quits at once)\n").utf8))
         }
         let hints = try readHints()
-        let colorizer = try DefaultModel.colorizer(model, hints: hints, decoding: chroma.decoding)
+        let colorizer = try DefaultModel.colorizer(
+            model, hints: hints, decoding: chroma.decoding, matching: references.matching.settings)
+        let references = try self.references.load(for: colorizer, networkSize: size)
         let (files, allScanFailures) = collectInputs()
         // The plan covers every input (so collisions are found alike in every shard); this process then
         // works on, and reports, its own slice only; problems with the arguments, in shard 0.
@@ -191,7 +195,7 @@ struct ColorizeImages: ParsableCommand {
                 stages.colorize(batch) { pixels in
                     colorizer.colorize(
                         batch: pixels, hints: hints.isEmpty ? [] : Array(repeating: hints, count: pixels.count),
-                        temperature: temperature, networkSize: size)
+                        references: references, temperature: temperature, networkSize: size)
                 }
             },
             store: { log.record(stages.store($0), position: $0.position) })

@@ -22,10 +22,13 @@ enum DefaultModel {
     /// The colorizer for `--model PATH`, or the shipped model; a failure names the file, as does
     /// `hints` given to a model that takes none.
     static func colorizer(
-        _ path: String?, hints: [ColorHint] = [], decoding: ChromaDecoding = .standard
+        _ path: String?, hints: [ColorHint] = [], decoding: ChromaDecoding = .standard,
+        matching: ReferenceMatcher.Settings = .init()
     ) throws -> Colorizer {
         let colorizer: Colorizer
-        do { colorizer = try Colorizer(modelPath: path ?? self.path, decoding: decoding) } catch {
+        do {
+            colorizer = try Colorizer(modelPath: path ?? self.path, decoding: decoding, referenceSettings: matching)
+        } catch {
             throw CLIError("cannot load the model: \(error)")
         }
         if !hints.isEmpty && !colorizer.acceptsHints { throw HintError.modelTakesNoHints(path ?? self.path) }

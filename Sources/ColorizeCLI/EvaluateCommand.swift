@@ -62,6 +62,18 @@ struct EvaluateCommand: ParsableCommand {
                 """))
     var degrade = GreyKind.none
 
+    @Option(
+        help: ArgumentHelp(
+            "Score colour references: split, crop or unrelated (each model then gets a row without and one with).",
+            discussion: """
+                split: each photo's two halves (across its longer side, no shared pixels), the colour one the \
+                reference for the grey other, both ways; crop: a smaller crop of the photo with a larger crop at \
+                another scale as reference, overlapping at most 25% of the smaller; unrelated: the next photo of \
+                the set as reference (a wrong reference must not force wrong colours). Seeded by the file names, \
+                so every run sees the same pairs; scores compare each target with its own true colours.
+                """, valueName: "protocol"))
+    var referenceProtocol: ReferenceProtocol?
+
     @Flag(help: "Skip the feature-statistics distance (faster).")
     var noFeatures = false
 
@@ -69,6 +81,8 @@ struct EvaluateCommand: ParsableCommand {
     var json = false
 
     @OptionGroup(title: "Colour decoding") var chroma: DecodingOptions
+
+    @OptionGroup(title: "Reference matching (with --reference-protocol)") var matching: MatchingOptions
 
     func validate() throws {
         guard ["png", "jpg"].contains(sheetFormat) else { throw ValidationError("--sheet-format must be png or jpg") }
@@ -98,14 +112,20 @@ struct EvaluateCommand: ParsableCommand {
         let candidates = try paths.enumerated().flatMap { index, path in
             let temperature = temperatures.isEmpty ? nil : temperatures[temperatures.count == 1 ? 0 : index]
             let file = path.map { ($0 as NSString).lastPathComponent } ?? "shipped model"
-            let colorizer = try DefaultModel.colorizer(path, decoding: chroma.decoding)
+            let colorizer = try DefaultModel.colorizer(
+                path, decoding: chroma.decoding, matching: matching.settings)
             let name = file + (temperature.map { " T \($0)" } ?? "")
             // A model without hints gets one row, without them (the baseline the curve starts from).
             let counts = hintCounts.isEmpty || !colorizer.acceptsHints ? [nil] : hintCounts.map { Optional($0) }
-            return counts.map { count in
-                Evaluation.Candidate(
-                    name: name + (count.map { ", \($0) hint" + ($0 == 1 ? "" : "s") } ?? ""), colorizer: colorizer,
-                    temperature: temperature, hintCount: count ?? 0)
+            // With a reference protocol, a model that can follow references gets a second row with them.
+            let referenceRows = referenceProtocol != nil && colorizer.acceptsReferences ? [false, true] : [false]
+            return counts.flatMap { count in
+                referenceRows.map { usesReference in
+                    Evaluation.Candidate(
+                        name: name + (count.map { ", \($0) hint" + ($0 == 1 ? "" : "s") } ?? "")
+                            + (usesReference ? ", reference" : ""), colorizer: colorizer,
+                        temperature: temperature, hintCount: count ?? 0, usesReference: usesReference)
+                }
             }
         }
         var embedding: FeatureEmbedding?
@@ -120,7 +140,15 @@ struct EvaluateCommand: ParsableCommand {
         var evaluated: [Evaluation.PhotoEvaluation] = [], failed: [String] = []
         for (index, path) in photos.paths.enumerated() {
             do {
-                evaluated.append(evaluation.evaluate(try ImageCodec.read(path: path), path: path))
+                let image = try ImageCodec.read(path: path)
+                if let referenceProtocol {
+                    let next = photos.paths[(index + 1) % photos.paths.count]
+                    let other = referenceProtocol == .unrelated ? try ImageCodec.read(path: next) : nil
+                    evaluated += try evaluation.evaluate(
+                        image, path: path, referenceProtocol: referenceProtocol, other: other)
+                } else {
+                    evaluated.append(try evaluation.evaluate(image, path: path))
+                }
                 if !json { print("[\(index + 1)/\(photos.paths.count)] \(path)") }
             } catch {
                 failed.append("\(error)")

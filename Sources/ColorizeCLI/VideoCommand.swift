@@ -79,9 +79,23 @@ struct VideoCommand: ParsableCommand {
     @Flag(help: "Replace the output file if it exists (never the input).")
     var overwrite = false
 
+    @Option(
+        name: .customLong("keyframe"),
+        help: ArgumentHelp(
+            "A colour image for frame N (0-based): the frames around it follow its colours. Repeatable.",
+            discussion: """
+                e.g. one frame coloured by hand or with hints, --keyframe 0:first.png --keyframe 480:scene2.png. \
+                Each frame follows the nearest keyframe before it and the nearest after it (and any --reference); \
+                the temporal filter carries colours along the motion as without keyframes.
+                """, valueName: "N:FILE"))
+    var keyframe: [String] = []
+
+    @OptionGroup(title: "Colour reference") var references: ReferenceOptions
+
     @OptionGroup(title: "Colour decoding") var chroma: DecodingOptions
 
     func validate() throws {
+        _ = try KeyframeArgument.parse(keyframe)
         try validateTemperatures(temperature.map { [$0] } ?? [])
         guard (0...1).contains(stability) else {
             throw ValidationError("--stability must be from 0 to 1 (got \(stability))")
@@ -119,7 +133,10 @@ struct VideoCommand: ParsableCommand {
         let output = outputPath
         let container = VideoContainer(pathExtension: URL(fileURLWithPath: output).pathExtension) ?? .mp4
         try checkOutput(output)
-        let colorizer = try DefaultModel.colorizer(model, decoding: chroma.decoding)
+        let colorizer = try DefaultModel.colorizer(
+            model, decoding: chroma.decoding, matching: references.matching.settings)
+        let keyframes = try self.keyframes(colorizer, info: info)
+        let references = try self.references.load(for: colorizer, networkSize: size)
         let video = VideoColorizer(colorizer: colorizer, tools: tools)
         let stop = StopSignal {
             let newline = isatty(STDOUT_FILENO) != 0 ? "\n" : ""
@@ -136,7 +153,8 @@ struct VideoCommand: ParsableCommand {
             filter: TemporalFilter.Settings(
                 stability: stability, sceneCutThreshold: sceneCut, motionTolerance: motionTolerance,
                 hold: hold),
-            encoding: FrameWriter.Settings(crf: crf, preset: preset), keepFrames: keepFrames)
+            encoding: FrameWriter.Settings(crf: crf, preset: preset), keepFrames: keepFrames, references: references,
+            keyframes: keyframes)
         let result = withExtendedLifetime(stop) {
             Result { () throws(VideoError) in
                 try video.run(
@@ -160,6 +178,22 @@ struct VideoCommand: ParsableCommand {
                 + "\(summary.sceneCuts) filter restarts, "
                 + String(format: "%.0f %% followed along the motion), ", 100 * summary.meanMatch)
                 + String(format: "%.1f s, %.2f frames/s", summary.seconds, summary.framesPerSecond))
+    }
+
+    /// The --keyframe images as references; a frame past the video's end (when its length is
+    /// known) or an image that cannot serve is a usage error naming it.
+    func keyframes(_ colorizer: Colorizer, info: VideoInfo) throws -> [VideoColorizer.Settings.Keyframe] {
+        try KeyframeArgument.parse(keyframe).map { keyframe in
+            if let frames = info.estimatedFrames, keyframe.frame >= frames {
+                throw ValidationError(
+                    "--keyframe \(keyframe.frame):\(keyframe.path): the video has about \(frames) frames (0…\(frames - 1))")
+            }
+            guard let reference = try ReferenceOptions.load([keyframe.path], for: colorizer, networkSize: size).first
+            else {
+                throw ValidationError("--keyframe \(keyframe.path): no image")
+            }
+            return VideoColorizer.Settings.Keyframe(frame: keyframe.frame, reference: reference)
+        }
     }
 
     /// The output may not be the input (whatever path reaches it), nor replace a file without

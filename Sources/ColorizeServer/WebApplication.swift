@@ -9,7 +9,10 @@ import Imaging
 ///   GET  /api/health       {"status":"ok","model":…}
 ///   POST /api/colorize     an image body (raw bytes or multipart/form-data) → PNG of the same size;
 ///                          `?temperature=T` (0.01…10) sets the colour temperature, `?hints=JSON`
-///                          colour hints ([{"x": 120, "y": 45, "color": "#c0392b"}, …], image pixels).
+///                          colour hints ([{"x": 120, "y": 45, "color": "#c0392b"}, …], image pixels),
+///                          `?reference=ID[,ID…]` colour references uploaded before.
+///   POST /api/reference    a colour photo body (as for colorize) → {"id": …, "width": …, "height": …}:
+///                          kept for `?reference=` (the 16 most recently used; 404 for one that has gone).
 /// Errors are JSON {"error": message}: 400 bad image or temperature, 403 cross-origin POST, 408 upload
 /// too slow, 413 body too large (refused from `Content-Length` before any body is read), 421 unknown
 /// `Host`, 503 busy.
@@ -44,6 +47,7 @@ func makeWebApplication(
 ) -> some ApplicationProtocol {
     // Rendered once: the page only depends on the model's temperature.
     let page = ByteBuffer(string: WebPage.html(temperature: colorizer.metadata.configuration.temperature))
+    let store = ReferenceStore()
     let router = Router()
     router.add(
         middleware: RequestOriginPolicy(boundHost: configuration.host, allowedOrigins: configuration.allowedOrigins))
@@ -57,27 +61,43 @@ func makeWebApplication(
                 "status": "ok", "model": "\(colorizer.metadata.stage) step \(colorizer.metadata.step)",
                 "size": String(colorizer.metadata.configuration.size),
                 "hints": String(colorizer.acceptsHints),
+                "references": String(colorizer.acceptsReferences),
             ])
     }
-    router.post("/api/colorize") { request, _ -> Response in
-        func tooLarge() -> Response {
-            jsonResponse(
-                .contentTooLarge, ["error": "upload larger than \(configuration.maxUploadBytes / (1 << 20)) MB"])
+    router.post("/api/reference") { request, _ -> Response in
+        let bytes: [UInt8]
+        switch await upload(request, configuration) {
+        case .success(let body): bytes = body
+        case .failure(let refusal): return refusal.response
         }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > configuration.maxUploadBytes {
-            return tooLarge()
+        guard colorizer.acceptsReferences else {
+            return jsonResponse(.badRequest, ["error": "this server's model cannot take colour references"])
         }
-        let body: ByteBuffer
-        switch await collectBody(
-            of: request, upTo: configuration.maxUploadBytes, within: .seconds(configuration.uploadTimeoutSeconds))
-        {
-        case .success(let collected): body = collected
-        case .failure(.tooLarge): return tooLarge()
-        case .failure(.tooSlow):
+        let result: Result<ColorReference, any Error>? = await gate.run {
+            await runBlocking(niceness: 10) {
+                Result { () throws -> ColorReference in
+                    let image = try ImageCodec.decode(bytes, name: "reference", pixelLimit: configuration.pixelLimit)
+                    return try colorizer.reference(image, name: "the uploaded reference")
+                }
+            }
+        }
+        switch result {
+        case .success(let reference)?:
+            let id = await store.add(reference)
+            return jsonResponse(.ok, ["id": id])
+        case .failure(let error)?:
+            return jsonResponse(.badRequest, ["error": "\(error)"])
+        case nil:
             return jsonResponse(
-                .requestTimeout, ["error": "upload not complete within \(configuration.uploadTimeoutSeconds) s"])
+                .serviceUnavailable, ["error": "server busy: too many colorizations queued, try again shortly"])
         }
-        let bytes = imageBytes(Array(buffer: body), contentType: request.headers[.contentType])
+    }
+    router.post("/api/colorize") { request, _ -> Response in
+        let bytes: [UInt8]
+        switch await upload(request, configuration) {
+        case .success(let body): bytes = body
+        case .failure(let refusal): return refusal.response
+        }
         let temperature: Double?
         if let text = request.uri.queryParameters.get("temperature") {
             guard let value = Double(String(text)), ModelConfiguration.temperatureRange.contains(value) else {
@@ -100,6 +120,14 @@ func makeWebApplication(
         if !hints.isEmpty && !colorizer.acceptsHints {
             return jsonResponse(.badRequest, ["error": HintError.modelTakesNoHints("this server's model").description])
         }
+        let ids = request.uri.queryParameters.get("reference").map { $0.split(separator: ",").map(String.init) } ?? []
+        let references: [ColorReference]
+        switch await store.references(ids) {
+        case .success(let found): references = found
+        case .failure(let unknown):
+            return jsonResponse(
+                .notFound, ["error": "reference \(unknown.id) is not kept (any more): upload it again"])
+        }
         let result: Result<[UInt8], any Error>? = await gate.run {
             await runBlocking(niceness: 10) {
                 Result { () throws -> [UInt8] in
@@ -107,7 +135,8 @@ func makeWebApplication(
                         bytes, name: "upload", pixelLimit: configuration.pixelLimit)
                     for hint in hints { try hint.check(width: pixels.width, height: pixels.height) }
                     return try ImageCodec.encode(
-                        colorizer.colorize(pixels, hints: hints, temperature: temperature), as: .png)
+                        colorizer.colorize(pixels, hints: hints, references: references, temperature: temperature),
+                        as: .png)
                 }
             }
         }
@@ -129,6 +158,33 @@ func makeWebApplication(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "colorize",
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)))
+}
+
+/// An upload refused before it was read in full, with the answer to give.
+struct UploadRefusal: Error {
+    var response: Response
+}
+
+/// The image bytes of a POST body (raw or the first multipart part), or the answer refusing it:
+/// 413 over `maxUploadBytes` (from `Content-Length` before reading, when given), 408 too slow.
+func upload(_ request: Request, _ configuration: WebConfiguration) async -> Result<[UInt8], UploadRefusal> {
+    let tooLarge = UploadRefusal(
+        response: jsonResponse(
+            .contentTooLarge, ["error": "upload larger than \(configuration.maxUploadBytes / (1 << 20)) MB"]))
+    if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > configuration.maxUploadBytes {
+        return .failure(tooLarge)
+    }
+    switch await collectBody(
+        of: request, upTo: configuration.maxUploadBytes, within: .seconds(configuration.uploadTimeoutSeconds))
+    {
+    case .success(let body): return .success(imageBytes(Array(buffer: body), contentType: request.headers[.contentType]))
+    case .failure(.tooLarge): return .failure(tooLarge)
+    case .failure(.tooSlow):
+        return .failure(
+            UploadRefusal(
+                response: jsonResponse(
+                    .requestTimeout, ["error": "upload not complete within \(configuration.uploadTimeoutSeconds) s"])))
+    }
 }
 
 /// Why an upload was not read.

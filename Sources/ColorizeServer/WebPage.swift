@@ -4,12 +4,17 @@ import Foundation
 /// slider, change the temperature, download the result. Self-contained (no external resources).
 /// With a hint-taking model, clicks on the photo drop colour points (drag to move, right-click to
 /// remove) and each change re-colorizes; the hints download and load as the CLI's `--hints` JSON.
+/// A colour reference photo (picked or dropped) is uploaded once and followed by every later
+/// colorization until it is removed.
 ///
 /// For tests: `/?example` feeds a generated picture through the same file input; `&hints=JSON`
-/// then places those hints after the first colorization, as clicks would. `document.body.dataset`
-/// shows the state: `state` (busy, done, error), `hints` (how many the shown result used),
-/// `hintsSupported`, `rgb` (the result's mean RGB in a 5×5 patch at each hint, "r,g,b r,g,b"), and
-/// with `&hints=` `before` (the same at those spots before any hint).
+/// then places those hints after the first colorization, as clicks would, and `&reference=example`
+/// picks the same scene in colour as the reference. `document.body.dataset` shows the state:
+/// `state` (busy, done, error), `hints` (how many the shown result used), `hintsSupported`, `rgb`
+/// (the result's mean RGB in a 5×5 patch at each hint, "r,g,b r,g,b"), with `&hints=` `before`
+/// (the same at those spots before any hint); `reference` (used or none), `spots` (the result's
+/// mean RGB in a 9×9 patch on the sky and on the field) and with `&reference=` `before` (the same
+/// before the reference).
 enum WebPage {
     /// The page, its temperature slider starting at the model's own temperature.
     static func html(temperature: Double) -> String {
@@ -30,7 +35,10 @@ enum WebPage {
         #drop { border: 2px dashed #888; border-radius: 10px; padding: 18px; text-align: center; background: #fff; }
         #drop.over { border-color: #e07a5f; background: #fff6f2; }
         .controls { display: flex; gap: 24px; align-items: center; margin: 14px 0; flex-wrap: wrap; }
-        #hintbar { gap: 10px; font-size: 14px; } [hidden] { display: none !important; }
+        #hintbar, #refbar { gap: 10px; font-size: 14px; } [hidden] { display: none !important; }
+        #refdrop { border: 2px dashed #888; border-radius: 8px; padding: 6px 10px; background: #fff; }
+        #refdrop.over { border-color: #e07a5f; background: #fff6f2; }
+        #refthumb { height: 48px; border-radius: 4px; box-shadow: 0 1px 3px #0006; }
         #compare { position: relative; display: inline-block; max-width: 100%; user-select: none; }
         #compare.hinting { cursor: crosshair; }
         #compare img { display: block; max-width: 100%; max-height: 70vh; }
@@ -74,6 +82,12 @@ enum WebPage {
             <input type="file" id="loadhints" accept=".json,application/json" hidden>
             <button id="clearhints" disabled>Clear</button>
           </div>
+          <div class="controls" id="refbar" hidden>
+            <span>Colour reference: a colour photo that shows what the colours should be.</span>
+            <span id="refdrop">Drop it here, or <input type="file" id="reffile" accept="image/png,image/jpeg"></span>
+            <img id="refthumb" alt="colour reference" hidden>
+            <button id="clearref" disabled>Remove reference</button>
+          </div>
           <p id="nohints" class="note" hidden>This model takes no colour hints
             (train one with <code>colorize pretrain --hints</code>).</p>
           <div id="compare"><img id="grey" draggable="false" alt="grey input"><img id="color" draggable="false"
@@ -85,13 +99,15 @@ enum WebPage {
         const data = document.body.dataset, params = new URLSearchParams(location.search);
         let current = null, size = null, grey = null, result = null, resultURL = null; // photo, its w×h, canvases
         let hints = [], hintsOn = false, timer = null, request = 0, controller = null;
-        let testHints = null;
+        let testHints = null, reference = null; // reference: { file, id } of the uploaded colour photo
+        let testReference = params.get('reference') === 'example';
         try { testHints = params.has('hints') ? JSON.parse(params.get('hints')) : null; } catch (_) { }
         const health = fetch('/api/health').then(r => r.json()).catch(() => ({}));
         health.then(h => {
           hintsOn = h.hints === 'true'; data.hintsSupported = hintsOn;
           $('hintbar').hidden = !hintsOn; $('nohints').hidden = hintsOn || h.hints === undefined;
           $('compare').classList.toggle('hinting', hintsOn);
+          $('refbar').hidden = h.references !== 'true';
         });
         function status(text, error) { $('status').textContent = text; $('status').className = error ? 'error' : ''; }
         function fail(message) { status(message, true); data.state = 'error'; }
@@ -132,10 +148,18 @@ enum WebPage {
           controller = new AbortController();
           let url = '/api/colorize?temperature=' + $('temperature').value;
           if (sent.length) url += '&hints=' + encodeURIComponent(JSON.stringify(sent));
+          const referenced = reference !== null;
           status('colorizing…'); data.state = 'busy';
           const started = performance.now();
           try {
-            const response = await fetch(url, { method: 'POST', body: current, signal: controller.signal });
+            if (referenced && !reference.id) reference.id = await uploadReference(reference.file);
+            let response = await fetch(url + (referenced ? '&reference=' + reference.id : ''),
+                                       { method: 'POST', body: current, signal: controller.signal });
+            if (response.status === 404 && referenced) { // the server let it go: send it again
+              reference.id = await uploadReference(reference.file);
+              response = await fetch(url + '&reference=' + reference.id,
+                                     { method: 'POST', body: current, signal: controller.signal });
+            }
             if (!response.ok) {
               const e = await response.json().catch(() => ({})); throw new Error(e.error || response.statusText);
             }
@@ -146,9 +170,14 @@ enum WebPage {
             resultURL = blobURL; result = toCanvas(img); size = size || { w: img.naturalWidth, h: img.naturalHeight };
             $('color').src = blobURL; $('download').href = blobURL; $('download').style.display = 'inline-block';
             status('done in ' + ((performance.now() - started) / 1000).toFixed(2) + ' s' +
-                   (sent.length ? ' with ' + sent.length + (sent.length > 1 ? ' hints' : ' hint') : ''));
+                   (sent.length ? ' with ' + sent.length + (sent.length > 1 ? ' hints' : ' hint') : '') +
+                   (referenced ? ' following the reference' : ''));
             data.hints = sent.length; data.rgb = sent.map(h => rgbAt(h.x, h.y, 2).join(',')).join(' ');
-            if (testHints) placeTestHints(); else data.state = 'done';
+            data.reference = referenced ? 'used' : 'none';
+            data.spots = testSpots.map(([x, y]) => rgbAt(x, y, 4).join(',')).join(' ');
+            if (testHints) placeTestHints();
+            else if (testReference) placeTestReference();
+            else data.state = 'done';
           } catch (error) {
             if (error.name !== 'AbortError' && mine === request) fail(error.message);
           }
@@ -222,6 +251,43 @@ enum WebPage {
           for (const h of list) addHint(h.x, h.y, h.color, false);
           colorize();
         }
+        // The reference is sent once; colorizations name it by the id the server gave it.
+        async function uploadReference(file) {
+          const response = await fetch('/api/reference', { method: 'POST', body: file });
+          const answer = await response.json().catch(() => ({}));
+          if (!response.ok) throw new Error(file.name + ': ' + (answer.error || response.statusText));
+          return answer.id;
+        }
+        function chooseReference(file) {
+          if (!file) return;
+          if ($('refthumb').src) URL.revokeObjectURL($('refthumb').src);
+          reference = { file, id: null };
+          $('refthumb').src = URL.createObjectURL(file); $('refthumb').hidden = false; $('clearref').disabled = false;
+          colorize();
+        }
+        $('reffile').addEventListener('change', e => chooseReference(e.target.files[0]));
+        $('refdrop').addEventListener('dragover', e => { e.preventDefault(); $('refdrop').classList.add('over'); });
+        $('refdrop').addEventListener('dragleave', () => $('refdrop').classList.remove('over'));
+        $('refdrop').addEventListener('drop', e => {
+          e.preventDefault(); $('refdrop').classList.remove('over'); chooseReference(e.dataTransfer.files[0]);
+        });
+        $('clearref').addEventListener('click', () => {
+          reference = null; $('refthumb').hidden = true; $('clearref').disabled = true; $('reffile').value = '';
+          colorize();
+        });
+        // Test hook (`&reference=example`): after the first colorization, the example scene in colour
+        // goes into the reference picker as a user's pick would; `data-spots` holds the result's RGB at
+        // the sky and the ground before (`data-before`) and after.
+        const testSpots = [[60, 60], [300, 225]];
+        function placeTestReference() {
+          testReference = false; data.before = data.spots;
+          drawExample(true).toBlob(blob => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([blob], 'reference.png', { type: 'image/png' }));
+            $('reffile').files = transfer.files;
+            $('reffile').dispatchEvent(new Event('change'));
+          }, 'image/png');
+        }
         $('savehints').addEventListener('click', () => {
           const text = JSON.stringify({ hints: hints.map(({ x, y, color }) => ({ x, y, color })) }, null, 1);
           const a = document.createElement('a');
@@ -272,16 +338,22 @@ enum WebPage {
         $('split').addEventListener('input', () => {
           $('color').style.clipPath = 'inset(0 0 0 ' + $('split').value + '%)';
         });
-        if (params.has('example')) {
-          // A generated grey scene, put into the file input exactly as a user's pick would be.
+        // The generated example scene: grey, or in colour (a blue sky, a green field, a brown hill).
+        function drawExample(colour) {
           const c = document.createElement('canvas'); c.width = 384; c.height = 256;
           const g = c.getContext('2d');
           const sky = g.createLinearGradient(0, 0, 0, 160);
-          sky.addColorStop(0, '#9a9a9a'); sky.addColorStop(1, '#e0e0e0');
-          g.fillStyle = sky; g.fillRect(0, 0, 384, 160); g.fillStyle = '#5a5a5a'; g.fillRect(0, 160, 384, 96);
-          g.fillStyle = '#3a3a3a'; g.beginPath(); g.moveTo(0, 170); g.lineTo(120, 70); g.lineTo(250, 175); g.fill();
-          g.fillStyle = '#f0f0f0'; g.beginPath(); g.arc(310, 50, 22, 0, 7); g.fill();
-          c.toBlob(blob => {
+          sky.addColorStop(0, colour ? '#5a86c8' : '#9a9a9a'); sky.addColorStop(1, colour ? '#c8dcf0' : '#e0e0e0');
+          g.fillStyle = sky; g.fillRect(0, 0, 384, 160);
+          g.fillStyle = colour ? '#3f7a2c' : '#5a5a5a'; g.fillRect(0, 160, 384, 96);
+          g.fillStyle = colour ? '#5a3c28' : '#3a3a3a';
+          g.beginPath(); g.moveTo(0, 170); g.lineTo(120, 70); g.lineTo(250, 175); g.fill();
+          g.fillStyle = colour ? '#fff4c0' : '#f0f0f0'; g.beginPath(); g.arc(310, 50, 22, 0, 7); g.fill();
+          return c;
+        }
+        if (params.has('example')) {
+          // The grey scene, put into the file input exactly as a user's pick would be.
+          drawExample(false).toBlob(blob => {
             const transfer = new DataTransfer();
             transfer.items.add(new File([blob], 'example.png', { type: 'image/png' }));
             $('file').files = transfer.files;

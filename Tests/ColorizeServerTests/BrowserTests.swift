@@ -78,6 +78,32 @@ import Testing
         }
     }
 
+    /// A colour reference picked on the page (the example scene in colour: blue sky, green field) is
+    /// uploaded and followed: the field, which the model leaves dull without it, turns green.
+    @Test func aReferencePickedOnThePageColoursTheMatchingRegionsInChromium() async throws {
+        guard Self.chromium != nil else {
+            print("skipping: chromium is not installed (scripts/install-system-packages.sh installs it)")
+            return
+        }
+        let model = try HintAPITests.requireHintModel()
+        try await WebApplicationTests.application(model: model).test(.live) { client in
+            let png = try ImageCodec.encodePNG(WebApplicationTests.picture())
+            try await client.execute(uri: "/api/colorize", method: .post, body: ByteBuffer(bytes: png)) {
+                #expect($0.status == .ok)
+            }
+            let url = "http://127.0.0.1:\(try #require(client.port))/?example&reference=example"
+            let data = try await DevToolsPage.data(of: url) {
+                $0["state"] == "error" || ($0["state"] == "done" && $0["reference"] == "used")
+            }
+            #expect(data["state"] == "done" && data["reference"] == "used", "\(data)")
+            let before = Self.colours(data["before"]), after = Self.colours(data["spots"])
+            try #require(before.count == 2 && after.count == 2, "no colours recorded: \(data)")
+            // On the field: g − (r + b)/2 rises by a clear margin (of 255).
+            func green(_ rgb: [Int]) -> Int { rgb[1] - (rgb[0] + rgb[2]) / 2 }
+            #expect(green(after[1]) - green(before[1]) >= 15, "field: RGB \(before[1]) → \(after[1])")
+        }
+    }
+
     /// The page's "r,g,b r,g,b" lists as [[r, g, b], …].
     static func colours(_ value: String?) -> [[Int]] {
         (value ?? "").split(separator: " ").map { $0.split(separator: ",").compactMap { Int($0) } }

@@ -14,13 +14,22 @@ public final class Colorizer: @unchecked Sendable {
     public let metadata: ModelFile.Metadata
     /// How the network's distributions become a/b (its temperature is overridden per call when given).
     public let decoding: ChromaDecoding
+    /// How colour references become hints (`reference(_:name:)`).
+    public let referenceSettings: ReferenceMatcher.Settings
+    let modelName: String
 
     /// - Parameters:
     ///   - modelPath: a model file (`ModelFile`).
     ///   - decoding: how distributions become colours; default the validated `ChromaDecoding.standard`.
-    public init(modelPath: String, decoding: ChromaDecoding = .standard) throws(CheckpointError) {
+    ///   - referenceSettings: how colour references are matched; default the validated settings.
+    public init(
+        modelPath: String, decoding: ChromaDecoding = .standard,
+        referenceSettings: ReferenceMatcher.Settings = .init()
+    ) throws(CheckpointError) {
         (generator, metadata) = try ModelFile.loadGenerator(from: modelPath)
         self.decoding = decoding
+        self.referenceSettings = referenceSettings
+        modelName = modelPath
     }
 
     /// For processes whose main job is colorizing (`colorize` on files, `serve`): keep no idle
@@ -32,10 +41,15 @@ public final class Colorizer: @unchecked Sendable {
     /// - Parameters:
     ///   - temperature: annealed-mean temperature (lower: more vivid, riskier); default the model's.
     ///   - networkSize: the side of the square whose area the network input matches; default the model's.
+    ///   - references: colour photos whose colours the result should follow (`reference(_:name:)`).
     public func colorize(
-        _ image: Image, hints: [ColorHint] = [], temperature: Double? = nil, networkSize: Int? = nil
+        _ image: Image, hints: [ColorHint] = [], references: [ColorReference] = [], temperature: Double? = nil,
+        networkSize: Int? = nil
     ) -> Image {
-        colorize(PixelImage(image), hints: hints, temperature: temperature, networkSize: networkSize).image
+        colorize(
+            PixelImage(image), hints: hints, references: references, temperature: temperature,
+            networkSize: networkSize
+        ).image
     }
 
     /// Whether the model follows colour hints (`colorize(_:hints:)`).
@@ -44,18 +58,24 @@ public final class Colorizer: @unchecked Sendable {
     /// Colorizes 8-bit pixels: RGB out (RGBA when the input has alpha). `hints` (inside the image,
     /// checked with `ColorHint.check`) need a model that `acceptsHints`.
     public func colorize(
-        _ pixels: PixelImage, hints: [ColorHint] = [], temperature: Double? = nil, networkSize: Int? = nil
+        _ pixels: PixelImage, hints: [ColorHint] = [], references: [ColorReference] = [],
+        temperature: Double? = nil, networkSize: Int? = nil
     ) -> PixelImage {
-        colorize(batch: [pixels], hints: [hints], temperature: temperature, networkSize: networkSize)[0]
+        colorize(
+            batch: [pixels], hints: [hints], references: references, temperature: temperature,
+            networkSize: networkSize)[0]
     }
 
     /// Colorizes several images, running those that share network dimensions through the
-    /// generator together (one batch), in order; `hints` is empty or one list per image.
+    /// generator together (one batch), in order; `hints` is empty or one list per image, and
+    /// every image follows `references` (their confident matches join its hints).
     public func colorize(
-        batch: [PixelImage], hints: [[ColorHint]] = [], temperature: Double? = nil, networkSize: Int? = nil
+        batch: [PixelImage], hints: [[ColorHint]] = [], references: [ColorReference] = [],
+        temperature: Double? = nil, networkSize: Int? = nil
     ) -> [PixelImage] {
         precondition(hints.isEmpty || hints.count == batch.count, "one hint list per image")
-        let hinted = hints.contains { !$0.isEmpty }
+        let matcher = references.isEmpty ? nil : referenceMatcher
+        let hinted = hints.contains { !$0.isEmpty } || matcher != nil
         precondition(!hinted || acceptsHints, "\(HintError.modelTakesNoHints("this model"))")
         let size = networkSize ?? metadata.configuration.size
         let dimensions = batch.map { Colorizer.networkDimensions(width: $0.width, height: $0.height, size: size) }
@@ -67,14 +87,19 @@ public final class Colorizer: @unchecked Sendable {
             input.reserveCapacity(indices.count * w * h)
             for i in indices { input += batch[i].lightness(width: w, height: h).values.map { $0 * 0.01 } }
             let lightness = Tensor(shape: [indices.count, h, w, 1], values: input)
+            let matched =
+                matcher?.points(lightness, references: Array(repeating: references, count: indices.count))
+                ?? Array(repeating: [], count: indices.count)
             let field =
                 hinted
                 ? HintField.make(
                     lightness: lightness,
-                    points: indices.map { i in
-                        hints[i].map {
-                            $0.point(width: batch[i].width, height: batch[i].height, networkWidth: w, networkHeight: h)
-                        }
+                    points: indices.enumerated().map { n, i in
+                        matched[n]
+                            + (hints.isEmpty ? [] : hints[i]).map {
+                                $0.point(
+                                    width: batch[i].width, height: batch[i].height, networkWidth: w, networkHeight: h)
+                            }
                     }, bins: metadata.configuration.bins) : nil
             let ab = decoding(temperature: temperature).predictAB(generator, lightness, hints: field).scalars
             for (n, i) in indices.enumerated() {
@@ -85,6 +110,37 @@ public final class Colorizer: @unchecked Sendable {
             }
         }
         return results.map { $0! }
+    }
+
+    /// The matcher on this model's encoder, when it has a pretrained one and takes hints.
+    var referenceMatcher: ReferenceMatcher? {
+        guard acceptsHints, let generator = generator as? PretrainedGenerator else { return nil }
+        return ReferenceMatcher(encoder: generator.encoder, settings: referenceSettings)
+    }
+
+    /// Whether the model can follow colour references (`reference(_:name:)`).
+    public var acceptsReferences: Bool { referenceMatcher != nil }
+
+    /// A colour reference made from `image` (a colour photo at any size), matched at the network
+    /// scale of its own aspect ratio.
+    /// - Parameters:
+    ///   - image: the reference photo; grey ones and ones under `ColorReference.minimumSide` are refused.
+    ///   - name: names it in errors (usually its path).
+    ///   - networkSize: the network scale; default the model's.
+    public func reference(_ image: Image, name: String, networkSize: Int? = nil) throws(ReferenceError)
+        -> ColorReference
+    {
+        guard let matcher = referenceMatcher else {
+            throw .modelCannotMatch(
+                modelName,
+                reason: acceptsHints
+                    ? "it has no pretrained encoder to match with" : "it was trained without colour hints")
+        }
+        let rgb = image.rgb
+        try ColorReference.check(rgb, name: name)
+        let (w, h) = Colorizer.networkDimensions(
+            width: rgb.width, height: rgb.height, size: networkSize ?? metadata.configuration.size)
+        return matcher.reference(networkRGB: rgb.resized(width: w, height: h), name: name)
     }
 
     /// This colorizer's decoding, at `temperature` when one is given.

@@ -29,18 +29,34 @@ public struct Evaluation: Sendable {
         public var temperature: Double?
         /// Colour hints taken from the original at this many random points (`sampledHints`).
         public var hintCount: Int
-        public init(name: String, colorizer: Colorizer, temperature: Double? = nil, hintCount: Int = 0) {
+        /// Whether it follows the colour reference of a reference protocol's pair.
+        public var usesReference: Bool
+        public init(
+            name: String, colorizer: Colorizer, temperature: Double? = nil, hintCount: Int = 0,
+            usesReference: Bool = false
+        ) {
             self.name = name
             self.colorizer = colorizer
             self.temperature = temperature
             self.hintCount = hintCount
+            self.usesReference = usesReference
         }
 
         /// Its colorization of an RGB raster (from the raster's lightness, or from `input`, a grey
-        /// version of it), as RGB; with `hintCount` hints drawn by `hintSeed` from the original.
-        public func colorize(_ original: Raster, input: Raster? = nil, hintSeed: UInt64 = 0) -> Raster {
+        /// version of it), as RGB; with `hintCount` hints drawn by `hintSeed` from the original,
+        /// and following `reference` (RGB) when it `usesReference`.
+        public func colorize(
+            _ original: Raster, input: Raster? = nil, hintSeed: UInt64 = 0, reference: Raster? = nil,
+            referenceName: String = "reference"
+        ) throws(ReferenceError) -> Raster {
             let hints = hintCount > 0 ? Evaluation.sampledHints(original, count: hintCount, seed: hintSeed) : []
-            return colorizer.colorize(Image(color: input ?? original), hints: hints, temperature: temperature).rgb
+            let references =
+                if usesReference, let reference {
+                    [try colorizer.reference(Image(color: reference), name: referenceName)]
+                } else { [ColorReference]() }
+            return colorizer.colorize(
+                Image(color: input ?? original), hints: hints, references: references, temperature: temperature
+            ).rgb
         }
     }
 
@@ -151,7 +167,9 @@ public struct Evaluation: Sendable {
     /// The grey | colorized | original row of the photo scaled to `side`, for `candidate`.
     public func triplet(_ image: Image, candidate: Int = 0) -> [Raster] {
         let original = scaled(image)
-        return [Self.grey(original), candidates[candidate].colorize(original), original]
+        // Candidates without a reference cannot fail.
+        let colorized = (try? candidates[candidate].colorize(original)) ?? Self.grey(original)
+        return [Self.grey(original), colorized, original]
     }
 
     public func scores(_ candidate: Raster, against original: Raster) -> Scores {
@@ -185,12 +203,38 @@ public struct Evaluation: Sendable {
     }
 
     /// Scores one photo with every candidate and the grey baseline (the grey the candidates see).
-    public func evaluate(_ image: Image, path: String) -> PhotoEvaluation {
-        let original = scaled(image)
+    public func evaluate(_ image: Image, path: String) throws(ReferenceError) -> PhotoEvaluation {
+        try evaluate(scaled(image), path: path, reference: nil)
+    }
+
+    /// Scores the targets `referenceProtocol` makes of one photo (`other`: the next photo of the
+    /// set, for `unrelated`), each with its reference: one result per pair.
+    public func evaluate(
+        _ image: Image, path: String, referenceProtocol: ReferenceProtocol, other: Image?
+    ) throws(ReferenceError) -> [PhotoEvaluation] {
+        let pairs = referenceProtocol.pairs(
+            scaled(image), other: other.map { scaled($0) }, seed: Self.hintSeed(path: path))
+        var evaluations: [PhotoEvaluation] = []
+        for pair in pairs {
+            evaluations.append(
+                try evaluate(
+                    pair.target, path: "\(path) (\(pair.label))", reference: (pair.reference, "\(path) reference")))
+        }
+        return evaluations
+    }
+
+    /// Scores `original` (already scaled) with every candidate and the grey baseline.
+    func evaluate(_ original: Raster, path: String, reference: (Raster, String)?) throws(ReferenceError)
+        -> PhotoEvaluation
+    {
         let input = input(original, path: path)
         let grey = input.map { Image(color: $0).rgb } ?? Self.grey(original)
-        let colorized = candidates.map {
-            $0.colorize(original, input: input, hintSeed: Self.hintSeed(path: path))
+        var colorized: [Raster] = []
+        for candidate in candidates {
+            colorized.append(
+                try candidate.colorize(
+                    original, input: input, hintSeed: Self.hintSeed(path: path), reference: reference?.0,
+                    referenceName: reference?.1 ?? "reference"))
         }
         let result = PhotoResult(
             path: path, candidates: colorized.map { scores($0, against: original) },

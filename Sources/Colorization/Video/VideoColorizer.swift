@@ -26,11 +26,27 @@ public final class VideoColorizer: @unchecked Sendable {
         public var encoding: FrameWriter.Settings
         /// Also write each colorized frame as `frame-000001.png` here (inspection; off by default).
         public var keepFrames: String?
+        /// Colour references for the whole film (`Colorizer.reference(_:name:)`).
+        public var references: [ColorReference]
+        /// Colour keyframes: the colours frame `frame` (0-based) should have. Every frame follows
+        /// the nearest keyframe before it and the nearest after it (with `references`).
+        public var keyframes: [Keyframe]
+
+        /// A colour image for one frame of the film.
+        public struct Keyframe: Sendable {
+            public var frame: Int
+            public var reference: ColorReference
+            public init(frame: Int, reference: ColorReference) {
+                self.frame = frame
+                self.reference = reference
+            }
+        }
 
         public init(
             temperature: Double? = nil, networkSize: Int? = nil, batch: Int = 4,
             filter: TemporalFilter.Settings = TemporalFilter.Settings(),
-            encoding: FrameWriter.Settings = FrameWriter.Settings(), keepFrames: String? = nil
+            encoding: FrameWriter.Settings = FrameWriter.Settings(), keepFrames: String? = nil,
+            references: [ColorReference] = [], keyframes: [Keyframe] = []
         ) {
             self.temperature = temperature
             self.networkSize = networkSize
@@ -38,6 +54,14 @@ public final class VideoColorizer: @unchecked Sendable {
             self.filter = filter
             self.encoding = encoding
             self.keepFrames = keepFrames
+            self.references = references
+            self.keyframes = keyframes.sorted { $0.frame < $1.frame }
+        }
+
+        /// The references frame `index` follows: the film's, and the nearest keyframes on either side.
+        func references(frame index: Int) -> [ColorReference] {
+            let before = keyframes.last { $0.frame <= index }, after = keyframes.first { $0.frame > index }
+            return references + [before, after].compactMap { $0?.reference }
         }
     }
 
@@ -203,14 +227,26 @@ public final class VideoColorizer: @unchecked Sendable {
         writerThread.start()
 
         let pixels = network.width * network.height
+        let matcher = settings.references.isEmpty && settings.keyframes.isEmpty ? nil : colorizer.referenceMatcher
+        var frameIndex = 0
         while true {
             let batch = decoded.takeBatch(max: settings.batch)
             if batch.isEmpty { break }
             var input = [Float]()
             input.reserveCapacity(batch.count * pixels)
             for item in batch { input += item.lightness.values.lazy.map { $0 * 0.01 } }
+            let lightness = Tensor(shape: [batch.count, network.height, network.width, 1], values: input)
+            // With references, each frame's confident matches become its colour hints.
+            let field = matcher.map { matcher in
+                HintField.make(
+                    lightness: lightness,
+                    points: matcher.points(
+                        lightness, references: batch.indices.map { settings.references(frame: frameIndex + $0) }),
+                    bins: colorizer.metadata.configuration.bins)
+            }
+            frameIndex += batch.count
             let ab = colorizer.decoding(temperature: settings.temperature).predictAB(
-                colorizer.generator, Tensor(shape: [batch.count, network.height, network.width, 1], values: input)
+                colorizer.generator, lightness, hints: field
             ).scalars
             var stopped = false
             for (n, item) in batch.enumerated() {
