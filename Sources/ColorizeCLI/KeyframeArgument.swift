@@ -15,7 +15,8 @@ struct KeyframeArgument: Equatable {
         let number = text[..<colon].trimmingCharacters(in: .whitespaces)
         path = String(text[text.index(after: colon)...])
         guard let frame = Int(number), frame >= 0 else {
-            throw ValidationError("--keyframe \(text): the frame number must be a whole number from 0 (got \"\(number)\")")
+            throw ValidationError(
+                "--keyframe \(text): the frame number must be a whole number from 0 (got \"\(number)\")")
         }
         self.frame = frame
         guard !path.isEmpty else { throw ValidationError("--keyframe \(text): no image file after \"\(number):\"") }

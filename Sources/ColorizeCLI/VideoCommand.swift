@@ -186,7 +186,8 @@ struct VideoCommand: ParsableCommand {
         try KeyframeArgument.parse(keyframe).map { keyframe in
             if let frames = info.estimatedFrames, keyframe.frame >= frames {
                 throw ValidationError(
-                    "--keyframe \(keyframe.frame):\(keyframe.path): the video has about \(frames) frames (0…\(frames - 1))")
+                    "--keyframe \(keyframe.frame):\(keyframe.path): the video has about \(frames) frames (0…\(frames - 1))"
+                )
             }
             guard let reference = try ReferenceOptions.load([keyframe.path], for: colorizer, networkSize: size).first
             else {

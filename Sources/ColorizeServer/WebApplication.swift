@@ -177,7 +177,8 @@ func upload(_ request: Request, _ configuration: WebConfiguration) async -> Resu
     switch await collectBody(
         of: request, upTo: configuration.maxUploadBytes, within: .seconds(configuration.uploadTimeoutSeconds))
     {
-    case .success(let body): return .success(imageBytes(Array(buffer: body), contentType: request.headers[.contentType]))
+    case .success(let body):
+        return .success(imageBytes(Array(buffer: body), contentType: request.headers[.contentType]))
     case .failure(.tooLarge): return .failure(tooLarge)
     case .failure(.tooSlow):
         return .failure(

@@ -77,7 +77,8 @@ import Testing
         #expect(match.confidence.allSatisfy { $0 > 0.999 }, "\(match.confidence.min() ?? 0)")
         var error: Float = 0
         for cell in 0..<reference.cells {
-            error += abs(match.a[cell] - reference.chroma[2 * cell]) + abs(match.b[cell] - reference.chroma[2 * cell + 1])
+            error +=
+                abs(match.a[cell] - reference.chroma[2 * cell]) + abs(match.b[cell] - reference.chroma[2 * cell + 1])
         }
         // Mean |Δa| + |Δb| per cell below 2 Lab units.
         #expect(error / Float(reference.cells) * 100 < 2)
@@ -95,7 +96,8 @@ import Testing
         let referenced = evaluation.scores(
             colorizer.colorize(Image(color: photo), references: [reference]).rgb, against: photo)
         #expect(referenced.rebalancedAUC >= 0.95, "automatic \(automatic.rebalancedAUC)")
-        #expect(referenced.psnr > automatic.psnr + 2, "automatic \(automatic.psnr) dB, referenced \(referenced.psnr) dB")
+        #expect(
+            referenced.psnr > automatic.psnr + 2, "automatic \(automatic.psnr) dB, referenced \(referenced.psnr) dB")
     }
 
     /// A reference with nothing like the photo in it gives no confident match, so no point, and

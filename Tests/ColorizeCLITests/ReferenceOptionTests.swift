@@ -39,12 +39,15 @@ import Testing
         #expect(grey.status == 2, "\(grey.errors)")
         #expect(grey.errors.contains("scene.png: the reference is grey"), "\(grey.errors)")
         let missing = try CLI.run([input, "--reference", directory + "/none.jpg", "-o", directory + "/a.png"])
-        #expect(missing.status == 2 && missing.errors.contains("none.jpg: cannot read the reference"), "\(missing.errors)")
+        #expect(
+            missing.status == 2 && missing.errors.contains("none.jpg: cannot read the reference"), "\(missing.errors)")
         let tiny = directory + "/tiny.png"
         try ImageCodec.write(
             Image(samples: .init(repeating: 0.5, count: 20 * 20 * 3), width: 20, height: 20, channels: 3), to: tiny)
         let small = try CLI.run([input, "--reference", tiny, "-o", directory + "/a.png"])
-        #expect(small.status == 2 && small.errors.contains("tiny.png: the reference is 20×20, too small"), "\(small.errors)")
+        #expect(
+            small.status == 2 && small.errors.contains("tiny.png: the reference is 20×20, too small"), "\(small.errors)"
+        )
         #expect(!FileManager.default.fileExists(atPath: directory + "/a.png"))
     }
 

@@ -1,10 +1,10 @@
-@testable import Colorization
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Imaging
 import Testing
 
+@testable import Colorization
 @testable import ColorizeServer
 
 /// `POST /api/reference` and `POST /api/colorize?reference=ID`: a colour photo is kept by id and

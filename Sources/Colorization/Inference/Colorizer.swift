@@ -127,7 +127,9 @@ public final class Colorizer: @unchecked Sendable {
     ///   - image: the reference photo; grey ones and ones under `ColorReference.minimumSide` are refused.
     ///   - name: names it in errors (usually its path).
     ///   - networkSize: the network scale; default the model's.
-    public func reference(_ image: Image, name: String, networkSize: Int? = nil) throws(ReferenceError)
+    public func reference(
+        _ image: Image, name: String, networkSize: Int? = nil
+    ) throws(ReferenceError)
         -> ColorReference
     {
         guard let matcher = referenceMatcher else {

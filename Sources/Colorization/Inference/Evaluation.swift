@@ -224,7 +224,9 @@ public struct Evaluation: Sendable {
     }
 
     /// Scores `original` (already scaled) with every candidate and the grey baseline.
-    func evaluate(_ original: Raster, path: String, reference: (Raster, String)?) throws(ReferenceError)
+    func evaluate(
+        _ original: Raster, path: String, reference: (Raster, String)?
+    ) throws(ReferenceError)
         -> PhotoEvaluation
     {
         let input = input(original, path: path)

@@ -63,8 +63,10 @@ public struct ReferenceMatcher: Sendable {
             encoder.features(EfficientNetLite.normalized(lightness * 255), training: false)
         }
         let (n, h, w) = (lightness.shape[0], lightness.shape[1] / Self.stride, lightness.shape[2] / Self.stride)
-        let levels = [(features[2].scalars, features[2].shape, 1), (features[3].scalars, features[3].shape, 2),
-            (features[4].scalars, features[4].shape, 4)]
+        let levels = [
+            (features[2].scalars, features[2].shape, 1), (features[3].scalars, features[3].shape, 2),
+            (features[4].scalars, features[4].shape, 4),
+        ]
         let channels = levels.map { $0.1[3] }.reduce(0, +)
         let levelScale = 1 / Float(levels.count).squareRoot()
         let all = (0..<n).map { image -> [Float] in
@@ -142,7 +144,9 @@ public struct ReferenceMatcher: Sendable {
     }
 
     /// The matches of one target's descriptors on a `gw` × `gh` grid.
-    func match(_ target: [Float], channels: Int, gridWidth gw: Int, gridHeight gh: Int, in references: [ColorReference])
+    func match(
+        _ target: [Float], channels: Int, gridWidth gw: Int, gridHeight gh: Int, in references: [ColorReference]
+    )
         -> Match
     {
         let cells = gw * gh

@@ -46,8 +46,9 @@ public enum ReferenceProtocol: String, CaseIterable, Sendable, Codable {
     }
 
     /// The two halves across the longer side (left | right, or top | bottom).
-    static func halves(_ photo: Raster) -> (first: (raster: Raster, label: String), second: (raster: Raster, label: String))
-    {
+    static func halves(
+        _ photo: Raster
+    ) -> (first: (raster: Raster, label: String), second: (raster: Raster, label: String)) {
         if photo.width >= photo.height {
             let half = photo.width / 2
             return (
