@@ -209,7 +209,8 @@ def main():
     result = Image.fromarray(rgb, "RGB")
     if alpha is not None and not args.output.lower().endswith((".jpg", ".jpeg")):
         result.putalpha(alpha)
-    result.save(args.output)
+    # colorize's own defaults: JPEG quality 95, PNG compression level 1.
+    result.save(args.output, quality=95, compress_level=1)
     print(json.dumps({"network": [net_w, net_h], "graph_seconds": round(run, 3),
                       "total_seconds": round(time.perf_counter() - start, 3)}))
 
