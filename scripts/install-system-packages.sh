@@ -5,7 +5,8 @@
 #   libpng-dev libjpeg-dev image codecs
 #   webp                   dwebp, used by scripts/install-photos.sh to unpack training photos
 #   chromium               headless browser for the web UI test
-#   python3-pip            safetensors + numpy, for the checkpoint interoperability test
+#   python3-pip            safetensors + numpy, for the checkpoint interoperability test; onnx + onnxruntime
+#                          (and Pillow, for docs/examples/onnx) for the ONNX export test, never at run time
 #   ffmpeg                 ffmpeg/ffprobe: `colorize video` decodes and encodes through them (and its tests)
 #   opencv-doc             its example clips (examples/data/vtest.avi) measure `colorize video` in the README
 #   openmpi-bin libopenmpi-dev  OpenMPI: mpirun and libmpi.so.40, which `colorize` loads when an MPI launcher
@@ -28,4 +29,7 @@ fi
 python3 -c "import safetensors, numpy" 2>/dev/null \
   || python3 -m pip install --quiet safetensors numpy 2>/dev/null \
   || python3 -m pip install --quiet --break-system-packages safetensors numpy
+python3 -c "import onnx, onnxruntime, PIL" 2>/dev/null \
+  || python3 -m pip install --quiet onnx onnxruntime pillow 2>/dev/null \
+  || python3 -m pip install --quiet --break-system-packages onnx onnxruntime pillow
 echo "system packages ready"

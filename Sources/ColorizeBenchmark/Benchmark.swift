@@ -9,6 +9,6 @@ struct Benchmark: ParsableCommand {
         subcommands: [
             EngineBenchmark.self, ClassifyBenchmark.self, EncoderBenchmark.self, GeneratorBenchmark.self,
             ImagingBenchmark.self, TrainBenchmark.self, ColorizeBenchmark.self, ColorizeCase.self, FolderBenchmark.self,
-            PanZoomBenchmark.self,
+            PanZoomBenchmark.self, OnnxBenchmark.self,
         ])
 }
