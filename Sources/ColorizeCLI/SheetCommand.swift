@@ -3,7 +3,8 @@ import Colorization
 import Foundation
 import Imaging
 
-/// A contact sheet of grey | colorized | original rows for some photos.
+/// A contact sheet of grey | colorized | original rows for some photos (with hints or a colour
+/// reference, their column beside the automatic one).
 struct SheetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sheet",
@@ -35,15 +36,35 @@ struct SheetCommand: ParsableCommand {
             valueName: "X,Y,COLOR"))
     var hint: [String] = []
 
+    @OptionGroup(title: "Colour reference") var references: ReferenceOptions
+
+    @Option(
+        help: ArgumentHelp(
+            "Use each photo's own halves as target and reference (split), as `evaluate --reference-protocol split`.",
+            discussion: """
+                Each row is then the grey right (or bottom) half | automatic | with the colour left (or top) half as \
+                its reference | original | the reference.
+                """, valueName: "split"))
+    var referenceProtocol: ReferenceProtocol?
+
     @OptionGroup(title: "Colour decoding") var chroma: DecodingOptions
 
     func validate() throws {
         try validateTemperatures(temperature.map { [$0] } ?? [])
+        if let referenceProtocol, referenceProtocol != .split {
+            throw ValidationError("sheet takes --reference-protocol split only (got \(referenceProtocol.rawValue))")
+        }
+        if referenceProtocol != nil && !references.files.isEmpty {
+            throw ValidationError("give --reference or --reference-protocol split, not both")
+        }
     }
 
     func run() throws {
         let hints = try hint.map { text throws(HintError) in try ColorHint(parsing: text) }
-        let colorizer = try DefaultModel.colorizer(model, hints: hints, decoding: chroma.decoding)
+        let colorizer = try DefaultModel.colorizer(
+            model, hints: hints, decoding: chroma.decoding, matching: references.matching.settings)
+        let given = try references.load(for: colorizer)
+        let referenced = referenceProtocol != nil || !given.isEmpty
         let evaluation = Evaluation(
             candidates: [Evaluation.Candidate(name: "model", colorizer: colorizer, temperature: temperature)],
             side: side)
@@ -57,7 +78,17 @@ struct SheetCommand: ParsableCommand {
         }
         var rows: [[Raster]] = []
         for path in paths.prefix(count) {
-            let image = try ImageCodec.read(path: path)
+            var image = try ImageCodec.read(path: path)
+            var reference: (ColorReference, Raster)?
+            if referenceProtocol != nil {
+                // The right (or bottom) half is the photo; the left (or top) half, its reference.
+                let pair = ReferenceProtocol.split.pairs(image.rgb, other: nil, seed: 0)[0]
+                image = Image(color: pair.target)
+                reference = (
+                    try colorizer.reference(Image(color: pair.reference), name: "\(path) (\(pair.label))"),
+                    evaluation.scaled(Image(color: pair.reference))
+                )
+            }
             var row = evaluation.triplet(image)
             if !hints.isEmpty {
                 for hint in hints { try hint.check(width: image.width, height: image.height) }
@@ -69,11 +100,23 @@ struct SheetCommand: ParsableCommand {
                 let hinted = colorizer.colorize(Image(color: row[2]), hints: scaled, temperature: temperature).rgb
                 row.insert(HintMarkers.draw(scaled, on: hinted), at: 2)
             }
+            if referenced {
+                let original = row[row.count - 1], followed = reference.map { [$0.0] } ?? given
+                row.insert(
+                    colorizer.colorize(Image(color: original), references: followed, temperature: temperature).rgb,
+                    at: row.count - 1)
+                if let shown = reference?.1 { row.append(shown) }
+            }
             rows.append(row)
         }
         guard !rows.isEmpty else { throw CLIError("no photos found in \(inputs.joined(separator: ", "))") }
         try ImageCodec.write(SampleSheet.compose(rows), to: output)
-        let columns = hints.isEmpty ? "grey | colorized | original" : "grey | automatic | with hints | original"
+        let columns =
+            referenceProtocol != nil
+            ? "grey half | automatic | with reference | original | reference half"
+            : referenced
+                ? "grey | automatic | with reference | original"
+                : hints.isEmpty ? "grey | colorized | original" : "grey | automatic | with hints | original"
         print("wrote \(output) (\(rows.count) rows: \(columns))")
     }
 }

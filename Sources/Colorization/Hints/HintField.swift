@@ -58,6 +58,15 @@ public enum HintField {
         return Tensor(shape: [n, 1, 1, 1], values: flags)
     }
 
+    /// How much of each pixel the hints reach, 0…1 ([N, H, W] of a field [N, H, W, channels]):
+    /// the largest splat weight at the region's reach (the middle one).
+    static func coverage(_ field: Tensor) -> [Float] {
+        let channels = field.shape[3], pixels = field.count / max(channels, 1)
+        return field.withUnsafeBufferPointer { values in
+            (0..<pixels).map { values[$0 * channels + 3 * 1 + 2] }
+        }
+    }
+
     /// The field for `points[n]` on lightness [N, H, W, 1] (L/100), for a model with `bins` levels.
     public static func make(lightness: Tensor, points: [[HintPoint]], bins: Int) -> Tensor {
         let (n, h, w) = (lightness.shape[0], lightness.shape[1], lightness.shape[2])

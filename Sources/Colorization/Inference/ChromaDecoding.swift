@@ -14,7 +14,9 @@ import Tensor
 ///    broad single-peaked distribution around its peak, but a pixel split between distant colours
 ///    (orange or blue) stays split, so σ stays large exactly there. Its chroma is scaled by
 ///    w = σc² / (σc² + σ²) towards neutral: a muted right colour beats a bold wrong one. A one-hot
-///    distribution (σ = 0) keeps its colour exactly.
+///    distribution (σ = 0) keeps its colour exactly. Where colour hints (clicks or a reference's
+///    matches) reach, the user has said what the colour is: σ² counts only by 1 − c, c the hint
+///    field's coverage of the pixel at the region's reach, so a hinted region keeps its colour.
 /// 4. **Edge-aware refinement** (`refineRadius` r pixels, 0: off): a guided filter (He et al. 2013)
 ///    on each of a and b, guided by L, with the confidences w as weights: in each (2r+1)² window the
 ///    chroma is fitted as α·L + β by weighted least squares (α regularised by `refineEpsilon`), and
@@ -115,15 +117,16 @@ public struct ChromaDecoding: Sendable, Equatable {
         }
         let ab = decode(
             probabilitiesA: probabilitiesA, probabilitiesB: probabilitiesB, lightness: lightness.scalars,
-            images: n, width: w, height: h, bins: bins, temperature: t)
+            images: n, width: w, height: h, bins: bins, temperature: t, hintCoverage: hints.map(HintField.coverage))
         return Tensor(shape: [n, h, w, 2], values: ab)
     }
 
     /// Steps 2–4 on per-pixel probabilities [N, H, W, bins] of a and b (rows sum to 1) and L/100
-    /// [N, H, W]: a/b [N, H, W, 2] in Lab/100.
+    /// [N, H, W]: a/b [N, H, W, 2] in Lab/100. `hintCoverage` [N, H, W] (0…1, `HintField.coverage`)
+    /// spares hinted pixels the shrink.
     public func decode(
         probabilitiesA: [Float], probabilitiesB: [Float], lightness: [Float], images n: Int, width w: Int,
-        height h: Int, bins: Int, temperature t: Double
+        height h: Int, bins: Int, temperature t: Double, hintCoverage: [Float]? = nil
     ) -> [Float] {
         precondition(
             probabilitiesA.count == n * h * w * bins && probabilitiesB.count == probabilitiesA.count
@@ -138,7 +141,8 @@ public struct ChromaDecoding: Sendable, Equatable {
                 for p in 0..<pixels {
                     let (varianceA, annealedA) = Self.moments(pa.baseAddress! + p * bins, centers, inverse)
                     let (varianceB, annealedB) = Self.moments(pb.baseAddress! + p * bins, centers, inverse)
-                    let shrink = sigma > 0 ? sigma * sigma / (sigma * sigma + varianceA + varianceB) : 1
+                    let spread = (varianceA + varianceB) * (1 - (hintCoverage?[p] ?? 0))
+                    let shrink = sigma > 0 ? sigma * sigma / (sigma * sigma + spread) : 1
                     weights[p] = shrink
                     ab[2 * p] = annealedA * shrink
                     ab[2 * p + 1] = annealedB * shrink

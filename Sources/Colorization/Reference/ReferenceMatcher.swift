@@ -13,8 +13,8 @@ import Tensor
 /// length, concatenated and scaled to unit length again: cosine similarity s(i, j) between target
 /// cell i and reference cell j weighs texture and meaning equally. Then per target cell
 ///   w_ij = softmax_j(s(i, j) / τ),   ab_i = Σ_j w_ij ab_j,   c_i = max_j s(i, j),
-/// ab_j the reference cell's mean a/b. Cells with c_i ≥ `threshold`, best first and at least
-/// `spacing` cells apart, become up to `maximumPoints` hint points at their centres: the network
+/// ab_j the reference cell's mean a/b. Cells with c_i ≥ `threshold`, best first and spread out
+/// (`points(_:)`), become up to `maximumPoints` hint points at their centres: the network
 /// still decides boundaries and fills what the reference lacks, and where nothing matches no
 /// point is placed, so the automatic colours stand.
 public struct ReferenceMatcher: Sendable {
@@ -178,21 +178,24 @@ public struct ReferenceMatcher: Sendable {
         return match
     }
 
-    /// The confident matches as hint points at network resolution: best first, at least
-    /// `spacing` cells apart, at most `maximumPoints`.
+    /// The confident matches as hint points at network resolution, at most `maximumPoints`: best
+    /// first at twice `spacing` apart, so every matched region gets points before a large one (a
+    /// sky) takes them all, then best first at `spacing` apart until the budget is spent.
     public func points(_ match: Match) -> [HintPoint] {
         let order = match.confidence.indices.filter { match.confidence[$0] >= settings.threshold }
             .sorted { match.confidence[$0] > match.confidence[$1] }
         var chosen: [(x: Int, y: Int)] = []
         var points: [HintPoint] = []
-        for cell in order where points.count < settings.maximumPoints {
-            let (x, y) = (cell % match.gridWidth, cell / match.gridWidth)
-            guard !chosen.contains(where: { max(abs($0.x - x), abs($0.y - y)) < settings.spacing }) else { continue }
-            chosen.append((x, y))
-            points.append(
-                HintPoint(
-                    x: x * Self.stride + Self.stride / 2, y: y * Self.stride + Self.stride / 2,
-                    side: settings.pointSide, a: match.a[cell], b: match.b[cell]))
+        for spacing in [2 * settings.spacing, settings.spacing] {
+            for cell in order where points.count < settings.maximumPoints {
+                let (x, y) = (cell % match.gridWidth, cell / match.gridWidth)
+                guard !chosen.contains(where: { max(abs($0.x - x), abs($0.y - y)) < spacing }) else { continue }
+                chosen.append((x, y))
+                points.append(
+                    HintPoint(
+                        x: x * Self.stride + Self.stride / 2, y: y * Self.stride + Self.stride / 2,
+                        side: settings.pointSide, a: match.a[cell], b: match.b[cell]))
+            }
         }
         return points
     }
