@@ -16,7 +16,17 @@ struct MatchingOptions: ParsableArguments {
     @Option(help: "Points taken from the references are at least this many 8-pixel cells apart.")
     var matchSpacing = ReferenceMatcher.Settings().spacing
 
+    @Option(
+        help: """
+            Agreement both ways (cosine): a region counts only if no other region of the photo is more than \
+            this much more similar to its best match in the reference (2: off).
+            """)
+    var matchAgreement = ReferenceMatcher.Settings().agreement
+
     func validate() throws {
+        guard (0...2).contains(matchAgreement) else {
+            throw ValidationError("--match-agreement must be from 0 to 2 (got \(matchAgreement))")
+        }
         guard (-1...1).contains(matchThreshold) else {
             throw ValidationError("--match-threshold must be from −1 to 1 (got \(matchThreshold))")
         }
@@ -37,6 +47,7 @@ struct MatchingOptions: ParsableArguments {
         settings.maximumPoints = matchPoints
         settings.temperature = matchTemperature
         settings.spacing = matchSpacing
+        settings.agreement = matchAgreement
         return settings
     }
 }

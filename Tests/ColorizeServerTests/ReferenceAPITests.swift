@@ -8,7 +8,8 @@ import Testing
 @testable import ColorizeServer
 
 /// `POST /api/reference` and `POST /api/colorize?reference=ID`: a colour photo is kept by id and
-/// followed; a grey one, an unknown id or a model that cannot match is refused saying why.
+/// followed; a grey one, an unknown id or a model that cannot match is refused saying why. Through
+/// the router, not a socket: no client read timeout races the debug-built model on a loaded machine.
 @Suite struct ReferenceAPITests {
     /// A colour 96×64 picture: red left, blue-green right.
     static func colourPicture() -> Image {
@@ -26,7 +27,7 @@ import Testing
         let model = try HintAPITests.requireHintModel()
         let grey = try ImageCodec.encodePNG(WebApplicationTests.picture(width: 96, height: 64))
         let colour = try ImageCodec.encodePNG(Self.colourPicture())
-        try await WebApplicationTests.application(model: model).test(.live) { client in
+        try await WebApplicationTests.application(model: model).test(.router) { client in
             try await client.execute(uri: "/api/health", method: .get) {
                 #expect(String(buffer: $0.body).contains(#""references":"true""#))
             }
@@ -58,7 +59,7 @@ import Testing
 
     @Test func aModelThatCannotMatchRefusesReferences() async throws {
         let colour = try ImageCodec.encodePNG(Self.colourPicture())
-        try await WebApplicationTests.application().test(.live) { client in
+        try await WebApplicationTests.application().test(.router) { client in
             try await client.execute(uri: "/api/health", method: .get) {
                 #expect(String(buffer: $0.body).contains(#""references":"false""#))
             }

@@ -71,8 +71,10 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0
         #expect(y.shape == [1, 3, 3, 3])
         let reference = Tensor.conv2d(x, conv.weight.value.detached(), stride: 2) + bias.value.detached()
         // The layer may add its bias inside the convolution (a fused post-op: one rounding) where the
-        // reference adds it afterwards (two): they agree to the last bit or to one ulp of values ~2.
-        #expect(maxDifference(y.scalars, reference.scalars) <= 2.5e-7)
+        // reference adds it afterwards (two): they agree to the last bit or to one ulp of the largest
+        // output (whichever kernel the CPU gets: AVX-512 and AVX2 round in different places).
+        let largest = reference.scalars.map(abs).max() ?? 0
+        #expect(maxDifference(y.scalars, reference.scalars) <= largest.ulp)
         // Glorot-uniform limit √(6 / (9·2 + 9·3)).
         let limit = Float((6.0 / 45).squareRoot())
         #expect(conv.weight.value.scalars.allSatisfy { abs($0) <= limit })

@@ -13,7 +13,9 @@ import Tensor
 /// length, concatenated and scaled to unit length again: cosine similarity s(i, j) between target
 /// cell i and reference cell j weighs texture and meaning equally. Then per target cell
 ///   w_ij = softmax_j(s(i, j) / τ),   ab_i = Σ_j w_ij ab_j,   c_i = max_j s(i, j),
-/// ab_j the reference cell's mean a/b. Cells with c_i ≥ `threshold`, best first and spread out
+/// ab_j the reference cell's mean a/b; c_i counts only if agreed both ways: no target cell is more
+/// than `agreement` more similar to i's best reference cell than i is (else c_i = −1, no match).
+/// Cells with c_i ≥ `threshold`, best first and spread out
 /// (`points(_:)`), become up to `maximumPoints` hint points at their centres: the network
 /// still decides boundaries and fills what the reference lacks, and where nothing matches no
 /// point is placed, so the automatic colours stand.
@@ -30,6 +32,9 @@ public struct ReferenceMatcher: Sendable {
         public var spacing = 2
         /// Each point's patch side at network resolution.
         public var pointSide = 5
+        /// Agreement both ways: a target cell counts only if its best reference cell finds no
+        /// target cell more than this much more similar than it (cosine; 2 turns the check off).
+        public var agreement: Float = 0.1
         public init() {}
     }
 
@@ -161,11 +166,16 @@ public struct ReferenceMatcher: Sendable {
         let similarity = withoutGradients {
             Tensor.matmul(Tensor(shape: [cells, channels], values: target), features, transposeB: true)
         }.scalars
+        // Each reference cell's best similarity over the target, for the check both ways.
+        var columnBest = [Float](repeating: -.infinity, count: referenceCells)
+        for i in 0..<cells {
+            for j in 0..<referenceCells { columnBest[j] = max(columnBest[j], similarity[i * referenceCells + j]) }
+        }
         let inverseTemperature = 1 / settings.temperature
         for i in 0..<cells {
             let row = i * referenceCells
-            var best: Float = -.infinity
-            for j in 0..<referenceCells { best = max(best, similarity[row + j]) }
+            var (best, bestCell): (Float, Int) = (-.infinity, 0)
+            for j in 0..<referenceCells where similarity[row + j] > best { (best, bestCell) = (similarity[row + j], j) }
             var (total, a, b): (Float, Float, Float) = (0, 0, 0)
             for j in 0..<referenceCells {
                 let weight = exp((similarity[row + j] - best) * inverseTemperature)
@@ -173,7 +183,9 @@ public struct ReferenceMatcher: Sendable {
                 a += weight * chroma[2 * j]
                 b += weight * chroma[2 * j + 1]
             }
-            (match.a[i], match.b[i], match.confidence[i]) = (a / total, b / total, best)
+            // A cell its best match would rather give to another target cell is no match.
+            let agreed = columnBest[bestCell] - best <= settings.agreement
+            (match.a[i], match.b[i], match.confidence[i]) = (a / total, b / total, agreed ? best : -1)
         }
         return match
     }
