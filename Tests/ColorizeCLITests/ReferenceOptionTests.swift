@@ -64,7 +64,8 @@ import Testing
             ("3:\(directory)/none.png", "none.png: no such image file"),
         ]
         for (argument, message) in cases {
-            let result = try CLI.run(["video", video, "--keyframe", argument])
+            // `--keyframe=…`: as a separate word, "-1:…" would read as an option.
+            let result = try CLI.run(["video", video, "--keyframe=\(argument)"])
             #expect(result.status == 2, "\(argument): \(result.errors)")
             #expect(result.errors.contains(message), "\(argument): \(result.errors)")
         }
