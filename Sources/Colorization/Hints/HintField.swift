@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import Threading
 
 /// A colour point at network resolution: the centre pixel (x, y) of a `side`×`side` patch whose
 /// colour is (a, b) in Lab/100 (the network's units).
@@ -90,28 +91,37 @@ public enum HintField {
                 let lightnessScale = -1 / (2 * reach.lightness * reach.lightness)
                 let sigma = reach.spatial * Float(h * w).squareRoot()
                 let spatialScale = -1 / (2 * sigma * sigma)
-                for y in 0..<h {
-                    for x in 0..<w {
-                        let p = base + y * w + x
-                        var (total, top, a, b): (Float, Float, Float, Float) = (0, 0, 0, 0)
-                        for hint in hints {
-                            let dx = Float(x) - hint.x, dy = Float(y) - hint.y, dl = l[p] - hint.l
-                            let weight = exp((dx * dx + dy * dy) * spatialScale + dl * dl * lightnessScale)
-                            total += weight
-                            top = max(top, weight)
-                            a += weight * hint.a
-                            b += weight * hint.b
-                        }
-                        guard total > 1e-12 else { continue }
-                        field[p * channels + 3 * r] = top * a / total
-                        field[p * channels + 3 * r + 1] = top * b / total
-                        field[p * channels + 3 * r + 2] = top
-                        let first = p * channels + binChannel(reach: r, bins: bins)
-                        for (offset, value) in [(0, a / total), (bins, b / total)] {
-                            let position = min(max((value + 1) / quantizer.delta, 0), Float(bins - 1))
-                            let low = min(Int(position), bins - 2), fraction = position - Float(low)
-                            field[first + offset + low] = top * (1 - fraction)
-                            field[first + offset + low + 1] = top * fraction
+                // Rows in parallel; weights below e⁻³⁰ are left out (they change nothing a float
+                // keeps, and computing exp that far down is slow).
+                field.withUnsafeMutableBufferPointer { buffer in
+                    nonisolated(unsafe) let out = buffer.baseAddress!
+                    Parallel.forEachRange(h, cost: w * hints.count * 8) { rows in
+                        for y in rows {
+                            for x in 0..<w {
+                                let p = base + y * w + x
+                                var (total, top, a, b): (Float, Float, Float, Float) = (0, 0, 0, 0)
+                                for hint in hints {
+                                    let dx = Float(x) - hint.x, dy = Float(y) - hint.y, dl = l[p] - hint.l
+                                    let exponent = (dx * dx + dy * dy) * spatialScale + dl * dl * lightnessScale
+                                    guard exponent > -30 else { continue }
+                                    let weight = exp(exponent)
+                                    total += weight
+                                    top = max(top, weight)
+                                    a += weight * hint.a
+                                    b += weight * hint.b
+                                }
+                                guard total > 1e-12 else { continue }
+                                out[p * channels + 3 * r] = top * a / total
+                                out[p * channels + 3 * r + 1] = top * b / total
+                                out[p * channels + 3 * r + 2] = top
+                                let first = p * channels + binChannel(reach: r, bins: bins)
+                                for (offset, value) in [(0, a / total), (bins, b / total)] {
+                                    let position = min(max((value + 1) / quantizer.delta, 0), Float(bins - 1))
+                                    let low = min(Int(position), bins - 2), fraction = position - Float(low)
+                                    out[first + offset + low] = top * (1 - fraction)
+                                    out[first + offset + low + 1] = top * fraction
+                                }
+                            }
                         }
                     }
                 }
