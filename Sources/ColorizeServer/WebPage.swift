@@ -281,12 +281,7 @@ enum WebPage {
         const testSpots = [[60, 60], [300, 225]];
         function placeTestReference() {
           testReference = false; data.before = data.spots;
-          drawExample(true).toBlob(blob => {
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([blob], 'reference.png', { type: 'image/png' }));
-            $('reffile').files = transfer.files;
-            $('reffile').dispatchEvent(new Event('change'));
-          }, 'image/png');
+          pickCanvas(drawExample(true), 'reference.png', $('reffile'));
         }
         $('savehints').addEventListener('click', () => {
           const text = JSON.stringify({ hints: hints.map(({ x, y, color }) => ({ x, y, color })) }, null, 1);
@@ -338,6 +333,15 @@ enum WebPage {
         $('split').addEventListener('input', () => {
           $('color').style.clipPath = 'inset(0 0 0 ' + $('split').value + '%)';
         });
+        // A canvas as a PNG file put into a file input, as a user's pick would be (test hooks).
+        function pickCanvas(canvas, name, input) {
+          canvas.toBlob(blob => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([blob], name, { type: 'image/png' }));
+            input.files = transfer.files;
+            input.dispatchEvent(new Event('change'));
+          }, 'image/png');
+        }
         // The generated example scene: grey, or in colour (a blue sky, a green field, a brown hill).
         function drawExample(colour) {
           const c = document.createElement('canvas'); c.width = 384; c.height = 256;
@@ -353,12 +357,7 @@ enum WebPage {
         }
         if (params.has('example')) {
           // The grey scene, put into the file input exactly as a user's pick would be.
-          drawExample(false).toBlob(blob => {
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([blob], 'example.png', { type: 'image/png' }));
-            $('file').files = transfer.files;
-            $('file').dispatchEvent(new Event('change'));
-          }, 'image/png');
+          pickCanvas(drawExample(false), 'example.png', $('file'));
         }
         </script>
         </body></html>
