@@ -14,6 +14,25 @@ typedef struct {
     size_t message_size;
 } cz_jpeg_errors;
 
+/// The most scans a JPEG may have. Encoders write about 10 (a valid file can have a few hundred:
+/// one per coefficient and component), but every scan of a progressive file costs a pass over the
+/// whole image, so a small file of thousands of empty scans decodes for minutes: libjpeg-turbo's
+/// documented defence is this limit (djpeg -maxscans, TurboJPEG's scan limit).
+enum { CZ_JPEG_MAX_SCANS = 500 };
+
+/// A progress monitor that stops a decode past `CZ_JPEG_MAX_SCANS` scans.
+static void cz_jpeg_scan_limit(j_common_ptr common) {
+    if (!common->is_decompressor) return;
+    j_decompress_ptr info = (j_decompress_ptr)common;
+    if (info->input_scan_number <= CZ_JPEG_MAX_SCANS) return;
+    cz_jpeg_errors *errors = (cz_jpeg_errors *)common->err;
+    if (errors->message) {
+        snprintf(errors->message, errors->message_size, "JPEG has more than %d scans (a decompression bomb?)",
+                 CZ_JPEG_MAX_SCANS);
+    }
+    longjmp(errors->jump, 1);
+}
+
 static void cz_jpeg_error_exit(j_common_ptr info) {
     cz_jpeg_errors *errors = (cz_jpeg_errors *)info->err;
     char text[JMSG_LENGTH_MAX];
@@ -105,6 +124,8 @@ cz_status cz_jpeg_decode(const uint8_t *data, size_t size, uint64_t pixel_limit,
         return status;
     }
     jpeg_create_decompress(&info);
+    struct jpeg_progress_mgr progress = {.progress_monitor = cz_jpeg_scan_limit};
+    info.progress = &progress;
     jpeg_mem_src(&info, data, (unsigned long)size);
     jpeg_save_markers(&info, JPEG_APP0 + 1, 0xffff);
     jpeg_read_header(&info, TRUE);

@@ -32,11 +32,15 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "With --format onnx: what the model was trained on, stored in the graph's metadata.")
     var trainedOn: String?
 
+    @Flag(help: "Replace the output file if it exists (never the model read).")
+    var overwrite = false
+
     func validate() throws {
         try validateTemperatures(temperature.map { [$0] } ?? [])
     }
 
     func run() throws {
+        try OutputFileCheck.check(output, inputs: [model], overwrite: overwrite)
         if format == .onnx {
             try ExportFormat.exportOnnx(model: model, output: output, temperature: temperature, trainedOn: trainedOn)
             return

@@ -36,6 +36,9 @@ struct SheetCommand: ParsableCommand {
             valueName: "X,Y,COLOR"))
     var hint: [String] = []
 
+    @Flag(help: "Replace the sheet file if it exists (never an input).")
+    var overwrite = false
+
     @OptionGroup(title: "Colour reference") var references: ReferenceOptions
 
     @Option(
@@ -110,6 +113,7 @@ struct SheetCommand: ParsableCommand {
             rows.append(row)
         }
         guard !rows.isEmpty else { throw CLIError("no photos found in \(inputs.joined(separator: ", "))") }
+        try OutputFileCheck.check(output, inputs: paths + references.files, overwrite: overwrite)
         try ImageCodec.write(SampleSheet.compose(rows), to: output)
         let columns =
             referenceProtocol != nil

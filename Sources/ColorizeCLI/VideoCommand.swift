@@ -200,28 +200,10 @@ struct VideoCommand: ParsableCommand {
     /// The output may not be the input (whatever path reaches it), nor replace a file without
     /// --overwrite; its folder is made if missing, and cleared of temporaries a killed run left.
     func checkOutput(_ output: String) throws {
-        if let inputIdentity = FileIdentity(path: input), FileIdentity(path: output) == inputIdentity {
-            throw CLIError("\(output): is the input; inputs are never overwritten")
-        }
-        if FileManager.default.fileExists(atPath: output) && !overwrite {
-            throw CLIError("\(output): already exists (use --overwrite to replace it)")
-        }
+        try OutputFileCheck.check(output, inputs: [input], overwrite: overwrite)
         let folder = (output as NSString).deletingLastPathComponent
         let directory = folder.isEmpty ? "." : folder
         try AtomicFile.makeFolder(directory)
         AtomicFile.removeStaleTemporaries(in: directory)
-    }
-
-    /// A file's device and inode: two paths (links, `./x`, symlinks) name one file when these agree.
-    struct FileIdentity: Equatable {
-        let device: UInt64
-        let inode: UInt64
-
-        init?(path: String) {
-            var info = stat()
-            guard stat(path, &info) == 0 else { return nil }
-            device = UInt64(info.st_dev)
-            inode = UInt64(info.st_ino)
-        }
     }
 }

@@ -40,9 +40,14 @@ struct LightnessRows {
 extension PixelImage {
     /// The image's lightness L (0…100) resized to `newWidth`×`newHeight` with `Raster.resized`'s
     /// filters (rows first, then columns), computed strip-wise: the only full-height buffer is
-    /// the rows already narrowed to `newWidth`.
+    /// the rows already narrowed to `newWidth`. An image narrower than `newWidth` (a thin one: a
+    /// 1×30,000,000 PNG is 58 KB) has its height reduced first and is widened last, so that buffer
+    /// never exceeds the image's own pixel count (widened first, it would be 7.7 GB there).
     public func lightness(width newWidth: Int, height newHeight: Int) -> Raster {
         precondition(newWidth > 0 && newHeight > 0, "lightness at \(newWidth)×\(newHeight)")
+        if newWidth > width {
+            return lightness(width: width, height: newHeight).resizedHorizontally(to: newWidth)
+        }
         let source = LightnessRows(self)
         let horizontal = Resampler(from: width, to: newWidth)
         var narrowed = [Float](repeating: 0, count: newWidth * height)

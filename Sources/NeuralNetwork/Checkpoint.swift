@@ -67,8 +67,13 @@ public enum Checkpoint {
         return contents.metadata
     }
 
+    /// The largest weight magnitude a file may hold: the shipped model's largest is 566 (a BatchNorm
+    /// running variance), so 10⁵ leaves room for any trained model and none for an overflow.
+    public static let maximumMagnitude: Float = 1e5
+
     /// Loads every parameter of `group`, named with `prefix`, from a file already read; `path` labels
-    /// errors. Nothing is assigned unless every tensor is present, of the right shape and finite.
+    /// errors. Nothing is assigned unless every tensor is present, of the right shape, finite and
+    /// within `maximumMagnitude`.
     public static func load(
         _ group: some ParameterGroup, from contents: SafeTensors.Contents, prefix: String = "", path: String
     ) throws(CheckpointError) {
@@ -84,6 +89,14 @@ public enum Checkpoint {
             }
             guard tensor.scalars.allSatisfy(\.isFinite) else {
                 throw .malformed(path: path, reason: "tensor \(prefix + name) holds NaN or infinite values")
+            }
+            // Finite but huge weights overflow the activations to infinity and NaN a few layers on.
+            let largest = tensor.scalars.lazy.map(abs).max() ?? 0
+            guard largest <= maximumMagnitude else {
+                throw .malformed(
+                    path: path,
+                    reason: "tensor \(prefix + name) holds a value of magnitude \(largest); trained weights stay below "
+                        + "\(Int(maximumMagnitude))")
             }
             values.append((parameter, tensor))
         }

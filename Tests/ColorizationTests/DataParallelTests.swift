@@ -6,7 +6,7 @@ import Testing
 @testable import Colorization
 @testable import Tensor
 
-/// Issue 18: how a data-parallel rank shares the global batch, weights its loss and averages its
+/// How a data-parallel rank shares the global batch, weights its loss and averages its
 /// gradients, without MPI (a simulated world).
 @Suite struct DataParallelTests {
     /// Rank `rank` of `size` whose peers all hold what this rank holds: a sum across ranks is

@@ -132,7 +132,7 @@ final class WarningLog: @unchecked Sendable {
         return options
     }
 
-    /// Issue 17 (9): a run that diverges stops with an error at the first non-finite loss, before
+    /// A run that diverges stops with an error at the first non-finite loss, before
     /// writing a poisoned checkpoint; the last good one (step 2 here) stays loadable and finite.
     @Test func divergingRunStopsAtTheFirstNonFiniteLoss() throws {
         let data = try syntheticPhotoFolder()

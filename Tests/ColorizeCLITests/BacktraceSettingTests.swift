@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Issue 17 (9): a run whose standard error is not a terminal has Swift's backtracer switched off
+/// A run whose standard error is not a terminal has Swift's backtracer switched off
 /// (`SWIFT_BACKTRACE=enable=no`, set by re-executing itself at start), so a trap ends it at once
 /// instead of symbolicating for minutes while holding its caller's pipes; a setting the user chose is
 /// kept. Checked on a `colorize serve` child (it stays up long enough to look at): its environment

@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import Testing
 
-/// Issue 16: where `colorize images` writes (mirrored folders), in which format, and the options that
+/// Where `colorize images` writes (mirrored folders), in which format, and the options that
 /// tune it; all checked on the built executable.
 @Suite struct BatchOutputTests {
     typealias CLI = ColorizeCommandTests

@@ -99,7 +99,7 @@ import Testing
     }
 
     @Test func usageErrorsExitWithTwo() throws {
-        // Issue 17 (6): temperatures outside 0.01…10 or not numbers are usage errors, not NaN or silence.
+        // Temperatures outside 0.01…10 or not numbers are usage errors, not NaN or silence.
         for bad in ["-1", "0", "1e-40", "nan", "inf", "abc", "10.5"] {
             let result = try Self.run(["--temperature", bad, "x.png"])
             #expect(result.status == 2, "temperature \(bad)")

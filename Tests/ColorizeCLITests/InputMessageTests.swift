@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import Testing
 
-/// Issue 17 (8, 14): inputs and outputs that cannot be used are reported for what they are, before any
+/// Inputs and outputs that cannot be used are reported for what they are, before any
 /// colorizing, and temporary files of killed runs are cleared.
 @Suite struct InputMessageTests {
     typealias CLI = ColorizeCommandTests
@@ -59,7 +59,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: root + "/a_color.png"))
     }
 
-    /// Issue 17 (13): a file name with a newline and an escape sequence is printed escaped, never raw.
+    /// A file name with a newline and an escape sequence is printed escaped, never raw.
     @Test func controlCharactersInNamesArePrintedEscaped() throws {
         let root = CLI.temporaryDirectory()
         let input = try OutputSafetyTests.images(["evil\n\u{1B}[2Jname.png"], in: root)[0]

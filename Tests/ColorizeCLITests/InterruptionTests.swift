@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import Testing
 
-/// Issue 16: a batch stopped by SIGKILL or Ctrl-C leaves only complete outputs, and a rerun with
+/// A batch stopped by SIGKILL or Ctrl-C leaves only complete outputs, and a rerun with
 /// --skip-existing does only what is missing.
 @Suite struct InterruptionTests {
     typealias CLI = ColorizeCommandTests

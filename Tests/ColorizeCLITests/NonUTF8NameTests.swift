@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import Testing
 
-/// Issue 17 (13): files whose names are not valid UTF-8 (a Latin-1 `café`, stray bytes) are
+/// Files whose names are not valid UTF-8 (a Latin-1 `café`, stray bytes) are
 /// colorized end to end, named directly, in a folder, with --recursive and with -o; their names are
 /// printed escaped. Files are made, listed and read through the C API on raw bytes, and the binary is
 /// started with a raw argv, so nothing in the test itself depends on `FileSystemPath`.

@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import Testing
 
-/// Issue 17 (14): an output whose name or path is longer than the file system allows is refused up
+/// An output whose name or path is longer than the file system allows is refused up
 /// front, before any colorizing, with a message that names the input and the output (it used to fail
 /// at the write, named after the temporary file only).
 @Suite struct OutputNameLengthTests {

@@ -21,6 +21,29 @@ import Testing
 
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
+    /// `sheet` and `export` write one named file: never an input (even with --overwrite), and an
+    /// existing file only with --overwrite.
+    @Test func sheetAndExportNeverReplaceAnInputAndAskBeforeReplacingAFile() throws {
+        let root = CLI.temporaryDirectory()
+        let input = try Self.images(["photo.png"], in: root)[0]
+        let original = try Self.bytes(input)
+        let ontoInput = try CLI.run(["sheet", input, "-o", input, "--overwrite"])
+        #expect(ontoInput.status == 1 && ontoInput.errors.contains("is the input"), "\(ontoInput.errors)")
+        #expect(try Self.bytes(input) == original)
+        let existing = root + "/sheet.png"
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: existing))
+        let kept = try CLI.run(["sheet", input, "-o", existing])
+        #expect(kept.status == 1 && kept.errors.contains("already exists (use --overwrite"), "\(kept.errors)")
+        #expect(try Self.bytes(existing) == Data("mine".utf8))
+        #expect(try CLI.run(["sheet", input, "-o", existing, "--overwrite"]).status == 0)
+        let model = root + "/model.safetensors"
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: model + ".copy"))
+        let export = try CLI.run(["export", CLI.model, "-o", model + ".copy"])
+        #expect(export.status == 1 && export.errors.contains("already exists"), "\(export.errors)")
+        let ontoModel = try CLI.run(["export", CLI.model, "-o", CLI.model, "--overwrite"])
+        #expect(ontoModel.status == 1 && ontoModel.errors.contains("is the input"), "\(ontoModel.errors)")
+    }
+
     /// Defect 1: `-o C//x.png` and `-o Clink/x.png` are the input itself; an output that is another input is
     /// refused even with --overwrite, and the rest of the batch still runs.
     @Test func anOutputReachingAnInputThroughAnAliasIsRefused() throws {

@@ -5,7 +5,7 @@ import Testing
 
 @testable import ColorizeCLI
 
-/// Issue 18: `colorize … --shard K/N` colorizes the K-th of N disjoint slices of the sorted inputs, and
+/// `colorize … --shard K/N` colorizes the K-th of N disjoint slices of the sorted inputs, and
 /// under mpirun each rank takes its own slice.
 @Suite struct ShardTests {
     typealias CLI = ColorizeCommandTests

@@ -44,7 +44,7 @@ import Testing
         }
     }
 
-    /// Issue: place two hints on the page, the colours near them must move towards theirs. A red
+    /// Two hints placed on the page, the colours near them must move towards theirs. A red
     /// hint in the (blue-looking) sky and a blue one on the (dull) ground, both against the model's
     /// own guess there; the page records the result's RGB at each spot before (`data-before`) and
     /// after (`data-rgb`).

@@ -7,7 +7,7 @@ import Testing
 
 @testable import ColorizeServer
 
-/// Issue 17 (10–12): the live server under hostile or heavy use — back-pressure that does not need a
+/// The live server under hostile or heavy use — back-pressure that does not need a
 /// free thread, health that never waits behind work, limits enforced before a body is read, timeouts,
 /// a connection cap, and no requests from other sites' pages.
 @Suite(.serialized) struct ServerHardeningTests {

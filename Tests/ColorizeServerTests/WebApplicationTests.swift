@@ -155,7 +155,7 @@ import Testing
         }
     }
 
-    /// Issue 17 (6): a temperature that is not a number in 0.01…10 is a 400 naming it, never a NaN
+    /// A temperature that is not a number in 0.01…10 is a 400 naming it, never a NaN
     /// trap that takes the server down; the server answers normally afterwards.
     @Test func badTemperaturesAre400AndTheServerStaysUp() async throws {
         let png = try ImageCodec.encodePNG(Self.picture())

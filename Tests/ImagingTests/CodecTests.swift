@@ -152,6 +152,24 @@ import Testing
         }
     }
 
+    /// A progressive JPEG decodes; the same file with its last scan repeated 600 times (a scan bomb:
+    /// each scan is a pass over the image) is refused at scan 501 instead of decoding for minutes.
+    @Test func progressiveJPEGsDecodeAndScanBombsAreRefused() throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("progressive.jpg"))))
+        let image = try ImageCodec.decode(bytes, name: "progressive.jpg")
+        #expect(image.width == 32 && image.height == 24)
+        // The last start-of-scan marker (FF DA) up to the end-of-image marker (FF D9), repeated.
+        let lastScan = try #require((0..<(bytes.count - 1)).last { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xDA })
+        let scan = bytes[lastScan..<(bytes.count - 2)]
+        let bomb = Array(bytes[..<lastScan]) + Array((0..<600).map { _ in scan }.joined()) + [0xFF, 0xD9]
+        #expect {
+            _ = try ImageCodec.decode(bomb, name: "bomb.jpg")
+        } throws: { error in
+            guard case let .corrupt(path, reason)? = error as? ImageError else { return false }
+            return path == "bomb.jpg" && reason.contains("more than 500 scans")
+        }
+    }
+
     @Test func corruptedPNGChecksum() throws {
         var bytes = try ImageCodec.encodePNG(Fixtures.gradient(width: 16, height: 16))
         bytes[bytes.count / 2] ^= 0xFF

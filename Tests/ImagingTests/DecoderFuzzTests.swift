@@ -3,7 +3,7 @@ import Testing
 
 @testable import Imaging
 
-/// Issue 17: seeded mutations of small PNG and JPEG files never crash the decoders: each decodes to an
+/// Seeded mutations of small PNG and JPEG files never crash the decoders: each decodes to an
 /// image of sane size or fails with an `ImageError`. `DECODER_FUZZ_CASES` and `DECODER_FUZZ_SEED` raise
 /// the count and change the seed for long runs (a crash ends the process, so the printed seed
 /// reproduces it).

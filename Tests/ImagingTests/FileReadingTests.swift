@@ -3,7 +3,7 @@ import Testing
 
 @testable import Imaging
 
-/// Issue 17 (8): only regular files are read, never more bytes than an image within the pixel limit
+/// Only regular files are read, never more bytes than an image within the pixel limit
 /// can take, and each refusal says what the file is instead of "permission denied or I/O error".
 @Suite struct FileReadingTests {
     static func folder() throws -> String {

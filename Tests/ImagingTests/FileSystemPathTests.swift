@@ -3,7 +3,7 @@ import Testing
 
 @testable import Imaging
 
-/// Issue 17 (13): names that are not valid UTF-8 survive the trip into a Swift string and back to the
+/// Names that are not valid UTF-8 survive the trip into a Swift string and back to the
 /// file system byte for byte, and the file calls of the image path use their own bytes.
 @Suite struct FileSystemPathTests {
     @Test func validNamesAreUnchangedAndInvalidBytesAreEscaped() {

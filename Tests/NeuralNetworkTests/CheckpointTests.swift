@@ -98,7 +98,7 @@ import Testing
         #expect(siblings == ["model.safetensors"])
     }
 
-    /// Issue 17 (4): the optimizer state travels in the model's own file (one atomic write), so a
+    /// The optimizer state travels in the model's own file (one atomic write), so a
     /// resume always pairs weights with the moments of the same step.
     @Test func optimizerStateTravelsInTheModelFile() throws {
         let path = Self.temporaryPath("model.safetensors")
@@ -132,7 +132,7 @@ import Testing
         try Data(length + json + data).write(to: URL(fileURLWithPath: path))
     }
 
-    /// Issue 17 (9): hostile model files give errors naming the file and the problem, never a trap or
+    /// Hostile model files give errors naming the file and the problem, never a trap or
     /// a huge allocation: an overflowing shape, NaN weights, an optimizer state from another model,
     /// a negative or non-numeric optimizer step, and moments for parameters the model lacks.
     @Test func hostileCheckpointsAreRefusedWithReasons() throws {

@@ -19,6 +19,25 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     /// Whether the generator takes colour hints (`HintField`) beside L; trained with simulated clicks.
     public var acceptsHints: Bool
 
+    /// Why this configuration cannot be built or run, or nil: the rules of the command-line options
+    /// that set each field, so a model file is trusted no more than a command line. (A width of
+    /// 1e6 or 2⁴⁰ bins would ask for terabytes; a size of 2⁴⁰ would never finish; temperature 0
+    /// divides by zero, and a negative one inverts the colours.)
+    public var problem: String? {
+        guard (32...2048).contains(size), size % architecture.sizeMultiple == 0 else {
+            return "size \(size) is not a multiple of \(architecture.sizeMultiple) from 32 to 2048"
+        }
+        guard widthMultiplier.isFinite, widthMultiplier > 0, widthMultiplier <= 4 else {
+            return "width multiplier \(widthMultiplier) is not above 0 and at most 4"
+        }
+        guard (2...64).contains(bins) else { return "bins \(bins) is not from 2 to 64" }
+        guard Self.temperatureRange.contains(temperature) else {
+            return "temperature \(temperature) is not from \(Self.temperatureRange.lowerBound) to "
+                + "\(Self.temperatureRange.upperBound)"
+        }
+        return nil
+    }
+
     /// The generator families: the seed's U-Net trained from scratch, or a U-Net decoder on an
     /// ImageNet-pretrained EfficientNet-Lite encoder.
     public enum Architecture: String, Codable, Sendable, CaseIterable {

@@ -80,6 +80,9 @@ public enum ModelFile {
         else {
             throw .malformed(path: path, reason: "no generator configuration in its metadata (not a Colorize model?)")
         }
+        if let problem = configuration.problem {
+            throw .malformed(path: path, reason: "its configuration is unusable: \(problem)")
+        }
         guard !configuration.acceptsHints || configuration.architecture != .seed else {
             throw .malformed(path: path, reason: "the seed's U-Net takes no colour hints, but the file says it does")
         }

@@ -29,7 +29,7 @@ public struct ReferenceMatcher: Sendable {
         /// but an unrelated reference then cost 0.01–0.025 against the automatic colours; 0.5 does not.
         public var threshold: Float = 0.5
         /// At most this many hint points per photo (training saw up to 50 clicks; 80 spread ones
-        /// still helped, 80 packed one cell apart did not).
+        /// still helped a little, 80 packed one cell apart did not).
         public var maximumPoints = 80
         /// Chosen points are at least this many grid cells apart (Chebyshev distance).
         public var spacing = 2
@@ -37,7 +37,8 @@ public struct ReferenceMatcher: Sendable {
         public var pointSide = 5
         /// Agreement both ways: a target cell counts only if its best reference cell finds no
         /// target cell more than this much more similar than it (cosine; 2, the default, turns the
-        /// check off: at 0.1 it changed neither protocol's scores on the validation photos).
+        /// check off: at 0.1 it did not keep an unrelated reference from costing the validation
+        /// photos' scores, which the threshold does).
         public var agreement: Float = 2
         public init() {}
     }
