@@ -217,6 +217,7 @@ struct ColorizeImages: ParsableCommand {
             }
             hints += try ColorHint.list(json: contents, source: hintsFile)
         }
+        try ColorHint.checkCount(hints.count, source: "--hint and --hints")
         return hints
     }
 

@@ -37,6 +37,10 @@ struct Shard: ExpressibleByArgument, Equatable, CustomStringConvertible {
     /// The paths of this shard: of `paths` sorted (duplicates once), positions count·K/N ..< count·(K+1)/N.
     func select(_ paths: [String]) -> Set<String> {
         let sorted = Array(Set(paths)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        return Set(sorted[sorted.count * index / count..<sorted.count * (index + 1) / count])
+        // count·K in full width: K and N may be as large as Int allows (a slice of 2⁶² inputs).
+        func position(_ k: Int) -> Int {
+            count.dividingFullWidth(sorted.count.multipliedFullWidth(by: k)).quotient
+        }
+        return Set(sorted[position(index)..<position(index + 1)])
     }
 }

@@ -54,6 +54,20 @@ import Testing
         try ColorHint(parsing: "639.9,479,#fff").check(width: 640, height: 480)
     }
 
+    /// More hints than one image can take are refused naming the source, not computed for minutes.
+    @Test func moreThanAThousandHintsAreRefused() throws {
+        let hint = ##"{"x": 1, "y": 2, "color": "#c0392b"}"##
+        func list(_ count: Int) -> Data {
+            Data(("[" + Array(repeating: hint, count: count).joined(separator: ",") + "]").utf8)
+        }
+        #expect(try ColorHint.list(json: list(1000), source: "h.json").count == 1000)
+        #expect(throws: HintError.tooMany(1001, source: "h.json")) {
+            try ColorHint.list(json: list(1001), source: "h.json")
+        }
+        #expect(
+            HintError.tooMany(1001, source: "h.json").description.contains("h.json: 1001 hints, more than the 1000"))
+    }
+
     @Test func jsonListsRoundTripAndBadFilesSayWhy() throws {
         let hints = [try ColorHint(parsing: "120,45,#c0392b"), ColorHint(x: 3, y: 4, a: -40, b: 35)]
         let text = ColorHint.json(hints)

@@ -36,6 +36,16 @@ import Testing
         for bad in ["4/4", "-1/4", "1/0", "1", "a/b", "1/2/3"] { #expect(Shard(argument: bad) == nil, "\(bad)") }
     }
 
+    /// Shard numbers as large as Int allows: count·K is computed in full width, not overflowed.
+    @Test func hugeShardNumbersSelectWithoutOverflow() throws {
+        let paths = (0..<5).map { "f\($0).png" }
+        let last = try #require(Shard(argument: "4611686018427387903/4611686018427387904"))
+        #expect(last.select(paths) == ["f4.png"])
+        let first = Shard(index: 0, count: Int.max)
+        #expect(first.select(paths).isEmpty)
+        #expect(Shard(index: Int.max - 1, count: Int.max).select(paths) == ["f4.png"])
+    }
+
     @Test func theRankChoosesTheShardOnlyUnderAnMPILauncher() {
         let mpi = LaunchEnvironment(["OMPI_COMM_WORLD_SIZE": "3", "OMPI_COMM_WORLD_RANK": "2"])
         #expect(Shard.resolve(nil, environment: mpi) == Shard(index: 2, count: 3))

@@ -81,15 +81,28 @@ public struct ColorHint: Sendable, Equatable, Codable {
     public static func list(json data: Data, source: String) throws(HintError) -> [ColorHint] {
         struct Wrapped: Decodable { var hints: [ColorHint] }
         let decoder = JSONDecoder()
+        let hints: [ColorHint]
         do {
             let isList = data.first { !" \t\r\n".utf8.contains($0) } == UInt8(ascii: "[")
-            return isList
+            hints =
+                isList
                 ? try decoder.decode([ColorHint].self, from: data) : try decoder.decode(Wrapped.self, from: data).hints
         } catch let error as HintError {
             throw error
         } catch {
             throw .unreadableFile(source, reason: Self.describe(error))
         }
+        try checkCount(hints.count, source: source)
+        return hints
+    }
+
+    /// The most hints one image takes: the hint field costs time in proportion to pixels × hints
+    /// (10,000 hints took half a minute per image), and no one clicks a thousand times.
+    public static let maximumCount = 1000
+
+    /// Refuses more than `maximumCount` hints, naming where they came from.
+    public static func checkCount(_ count: Int, source: String) throws(HintError) {
+        guard count <= maximumCount else { throw .tooMany(count, source: source) }
     }
 
     /// The hints as JSON text, in the form `list(json:)` reads.
@@ -132,6 +145,7 @@ public enum HintError: Error, CustomStringConvertible, Equatable {
     case outside(ColorHint, width: Int, height: Int)
     case unreadableFile(String, reason: String)
     case modelTakesNoHints(String)
+    case tooMany(Int, source: String)
 
     public var description: String {
         switch self {
@@ -140,6 +154,8 @@ public enum HintError: Error, CustomStringConvertible, Equatable {
             "hint at (\(Self.number(hint.x)), \(Self.number(hint.y))) is outside the \(width)×\(height) image "
                 + "(x must be 0…\(width - 1), y 0…\(height - 1))"
         case let .unreadableFile(path, reason): "\(path): cannot read hints: \(reason)"
+        case let .tooMany(count, source):
+            "\(source): \(count) hints, more than the \(ColorHint.maximumCount) one image can take"
         case let .modelTakesNoHints(model):
             "\(model) takes no colour hints (it was trained without `colorize pretrain --hints`)"
         }
