@@ -168,6 +168,12 @@ struct ColorizeImages: ParsableCommand {
         let jobs = plan.jobs.filter { ours($0.input) }, skipped = plan.skipped.filter { ours($0.input) }
         if let shard, let mine {
             TerminalText.print("shard \(shard): \(mine.count) of \(Set(files.map(\.path)).count) inputs")
+            if self.shard == nil {
+                // A launcher's variables left in the environment would otherwise halve a plain run in silence.
+                TerminalText.printError(
+                    "note: started as rank \(shard.index) of \(shard.count) by an MPI launcher (its environment "
+                        + "says so): colorizing only this rank's inputs; --shard 0/1 colorizes all of them")
+            }
         }
         // Under mpirun every rank's output shares one stream: plain lines, not a redrawn status line.
         let display = ProgressDisplay(
@@ -203,7 +209,8 @@ struct ColorizeImages: ParsableCommand {
             seconds: Date().timeIntervalSince(started), interrupted: stop.isRequested,
             notStarted: jobs.count - startedCount)
         if stop.isRequested { throw ExitCode(130) }
-        if log.failureCount > 0 { throw ExitCode(1) }
+        if let lost = log.reportFailure { TerminalText.printError("error: \(lost)") }
+        if log.failureCount > 0 || log.reportFailure != nil { throw ExitCode(1) }
     }
 
     /// The --hint options, then the --hints file's.

@@ -11,6 +11,13 @@ final class RunLog: @unchecked Sendable {
     private var skipped = 0
     private var failures: [String] = []
 
+    /// Why report lines were lost (`RunReport.lostLines`), with the report's path.
+    var reportFailure: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return report.flatMap { report in report.lostLines.map { "\(report.path): report lines lost: \($0)" } }
+    }
+
     init(display: ProgressDisplay, report: RunReport?) {
         self.display = display
         self.report = report

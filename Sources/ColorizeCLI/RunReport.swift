@@ -10,6 +10,9 @@ import Imaging
 final class RunReport {
     let path: String
     private let descriptor: Int32
+    /// Why a line could not be written (the first failure), or nil: the run goes on, and reports
+    /// the loss at its end with exit code 1.
+    private(set) var lostLines: String?
 
     init(path: String) throws(CLIError) {
         self.path = path
@@ -28,7 +31,11 @@ final class RunReport {
         while written < bytes.count {
             let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return }  // a full disk must not stop the colorizing itself
+            guard count > 0 else {
+                // A full disk must not stop the colorizing itself; the loss is reported at the end.
+                if lostLines == nil { lostLines = count < 0 ? ImageError.reason(errno: errno) : "nothing written" }
+                return
+            }
             written += count
         }
     }

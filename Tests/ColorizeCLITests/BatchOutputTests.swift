@@ -20,6 +20,18 @@ import Testing
 
     /// Same-named files in two sub-folders land in the mirrored sub-folders of -o, not on one name;
     /// a file named directly goes to the top of -o.
+    /// A report that cannot be written (a full disk) does not stop the colorizing, but the run
+    /// says so at the end and exits 1 instead of losing every line in silence.
+    @Test func aReportThatCannotBeWrittenIsAnErrorAtTheEnd() throws {
+        let directory = CLI.temporaryDirectory()
+        let input = directory + "/a.png"
+        try ImageCodec.write(CLI.oddImage(width: 24, height: 20), to: input)
+        let result = try CLI.run([input, "-o", directory + "/out", "--report", "/dev/full"])
+        #expect(result.status == 1, "\(result.errors)")
+        #expect(result.errors.contains("/dev/full: report lines lost"), "\(result.errors)")
+        #expect(FileManager.default.fileExists(atPath: directory + "/out/a_color.png"))
+    }
+
     @Test func recursiveOutputMirrorsTheFolderTree() throws {
         let root = CLI.temporaryDirectory()
         _ = try OutputSafetyTests.images(["F/a/x.png", "F/b/x.png", "G/y.png"], in: root)

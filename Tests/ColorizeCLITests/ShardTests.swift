@@ -46,6 +46,21 @@ import Testing
         #expect(Shard(index: Int.max - 1, count: Int.max).select(paths) == ["f4.png"])
     }
 
+    /// A launcher's variables leaked into a plain run's environment: the run says on standard error
+    /// that it colorizes one rank's share, and how to do all.
+    @Test func aRankShareChosenByTheEnvironmentIsAnnounced() throws {
+        let directory = ColorizeCommandTests.temporaryDirectory()
+        let inputs = try OutputSafetyTests.images(["a.png", "b.png"], in: directory)
+        var environment = ProcessInfo.processInfo.environment
+        environment["OMPI_COMM_WORLD_SIZE"] = "2"
+        environment["OMPI_COMM_WORLD_RANK"] = "0"
+        let result = try VideoCommandTests.run(
+            ColorizeCommandTests.executable, inputs + ["-o", directory + "/out"], environment: environment)
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.errors.contains("note: started as rank 0 of 2 by an MPI launcher"), "\(result.errors)")
+        #expect(result.errors.contains("--shard 0/1 colorizes all of them"))
+    }
+
     @Test func theRankChoosesTheShardOnlyUnderAnMPILauncher() {
         let mpi = LaunchEnvironment(["OMPI_COMM_WORLD_SIZE": "3", "OMPI_COMM_WORLD_RANK": "2"])
         #expect(Shard.resolve(nil, environment: mpi) == Shard(index: 2, count: 3))
