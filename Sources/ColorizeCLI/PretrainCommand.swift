@@ -130,9 +130,12 @@ struct PretrainCommand: ParsableCommand {
         guard !hints || architecture != .seed else {
             throw ValidationError("--hints needs a pretrained-encoder architecture (lite0 or lite2)")
         }
-        guard width > 0 && batch > 0 && lr > 0 else {
+        guard width > 0 && batch > 0 && lr > 0 && lr.isFinite else {
             throw ValidationError("--width, --batch and --lr must be positive")
         }
+        // The same bound as a model file's (`ModelConfiguration.problem`): inf or 1e300 would ask
+        // for more channels than any memory holds.
+        guard width.isFinite && width <= 4 else { throw ValidationError("--width must be at most 4 (got \(width))") }
         guard (steps == nil) != (epochs == nil) else {
             throw ValidationError("give exactly one of --steps and --epochs")
         }
