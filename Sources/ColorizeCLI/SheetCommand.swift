@@ -79,6 +79,8 @@ struct SheetCommand: ParsableCommand {
             }
             paths += isDirectory.boolValue ? PhotoFolder.scan(input) : [input]
         }
+        // Refused before any colorizing: the sheet would replace an input or, unasked, a file.
+        try OutputFileCheck.check(output, inputs: paths + references.files, overwrite: overwrite)
         var rows: [[Raster]] = []
         for path in paths.prefix(count) {
             var image = try ImageCodec.read(path: path)
@@ -113,7 +115,6 @@ struct SheetCommand: ParsableCommand {
             rows.append(row)
         }
         guard !rows.isEmpty else { throw CLIError("no photos found in \(inputs.joined(separator: ", "))") }
-        try OutputFileCheck.check(output, inputs: paths + references.files, overwrite: overwrite)
         try ImageCodec.write(SampleSheet.compose(rows), to: output)
         let columns =
             referenceProtocol != nil

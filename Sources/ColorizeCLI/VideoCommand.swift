@@ -183,18 +183,13 @@ struct VideoCommand: ParsableCommand {
     /// The --keyframe images as references; a frame past the video's end (when its length is
     /// known) or an image that cannot serve is a usage error naming it.
     func keyframes(_ colorizer: Colorizer, info: VideoInfo) throws -> [VideoColorizer.Settings.Keyframe] {
-        try KeyframeArgument.parse(keyframe).map { keyframe in
-            if let frames = info.estimatedFrames, keyframe.frame >= frames {
-                throw ValidationError(
-                    "--keyframe \(keyframe.frame):\(keyframe.path): the video has about \(frames) frames (0…\(frames - 1))"
-                )
-            }
-            guard let reference = try ReferenceOptions.load([keyframe.path], for: colorizer, networkSize: size).first
-            else {
-                throw ValidationError("--keyframe \(keyframe.path): no image")
-            }
-            return VideoColorizer.Settings.Keyframe(frame: keyframe.frame, reference: reference)
+        let parsed = try KeyframeArgument.parse(keyframe)
+        if let frames = info.estimatedFrames, let late = parsed.first(where: { $0.frame >= frames }) {
+            throw ValidationError(
+                "--keyframe \(late.frame):\(late.path): the video has about \(frames) frames (0…\(frames - 1))")
         }
+        let references = try ReferenceOptions.load(parsed.map(\.path), for: colorizer, networkSize: size)
+        return zip(parsed, references).map { VideoColorizer.Settings.Keyframe(frame: $0.frame, reference: $1) }
     }
 
     /// The output may not be the input (whatever path reaches it), nor replace a file without

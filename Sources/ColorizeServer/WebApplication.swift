@@ -11,7 +11,7 @@ import Imaging
 ///                          `?temperature=T` (0.01…10) sets the colour temperature, `?hints=JSON`
 ///                          colour hints ([{"x": 120, "y": 45, "color": "#c0392b"}, …], image pixels),
 ///                          `?reference=ID[,ID…]` colour references uploaded before.
-///   POST /api/reference    a colour photo body (as for colorize) → {"id": …, "width": …, "height": …}:
+///   POST /api/reference    a colour photo body (as for colorize) → {"id": …}:
 ///                          kept for `?reference=` (the 16 most recently used; 404 for one that has gone).
 /// Errors are JSON {"error": message}: 400 bad image or temperature, 403 cross-origin POST, 408 upload
 /// too slow, 413 body too large (refused from `Content-Length` before any body is read), 421 unknown
@@ -65,13 +65,14 @@ func makeWebApplication(
             ])
     }
     router.post("/api/reference") { request, _ -> Response in
+        // Refused before the body is read: no upload can help a model that cannot match.
+        guard colorizer.acceptsReferences else {
+            return jsonResponse(.badRequest, ["error": "this server's model cannot take colour references"])
+        }
         let bytes: [UInt8]
         switch await upload(request, configuration) {
         case .success(let body): bytes = body
         case .failure(let refusal): return refusal.response
-        }
-        guard colorizer.acceptsReferences else {
-            return jsonResponse(.badRequest, ["error": "this server's model cannot take colour references"])
         }
         let result: Result<ColorReference, any Error>? = await gate.run {
             await runBlocking(niceness: 10) {
@@ -88,8 +89,7 @@ func makeWebApplication(
         case .failure(let error)?:
             return jsonResponse(.badRequest, ["error": "\(error)"])
         case nil:
-            return jsonResponse(
-                .serviceUnavailable, ["error": "server busy: too many colorizations queued, try again shortly"])
+            return busy()
         }
     }
     router.post("/api/colorize") { request, _ -> Response in
@@ -147,8 +147,7 @@ func makeWebApplication(
         case .failure(let error)?:
             return jsonResponse(.badRequest, ["error": "\(error)"])
         case nil:
-            return jsonResponse(
-                .serviceUnavailable, ["error": "server busy: too many colorizations queued, try again shortly"])
+            return busy()
         }
     }
     return Application(
@@ -158,6 +157,11 @@ func makeWebApplication(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "colorize",
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)))
+}
+
+/// The 503 of a request the colorization gate has no room for.
+func busy() -> Response {
+    jsonResponse(.serviceUnavailable, ["error": "server busy: too many colorizations queued, try again shortly"])
 }
 
 /// An upload refused before it was read in full, with the answer to give.

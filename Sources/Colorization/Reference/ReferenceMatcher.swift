@@ -171,10 +171,14 @@ public struct ReferenceMatcher: Sendable {
         let similarity = withoutGradients {
             Tensor.matmul(Tensor(shape: [cells, channels], values: target), features, transposeB: true)
         }.scalars
-        // Each reference cell's best similarity over the target, for the check both ways.
-        var columnBest = [Float](repeating: -.infinity, count: referenceCells)
-        for i in 0..<cells {
-            for j in 0..<referenceCells { columnBest[j] = max(columnBest[j], similarity[i * referenceCells + j]) }
+        // Each reference cell's best similarity over the target, for the check both ways (a pass
+        // over the whole similarity matrix, skipped when the check is off: cosines differ by ≤ 2).
+        let checksAgreement = settings.agreement < 2
+        var columnBest = [Float](repeating: -.infinity, count: checksAgreement ? referenceCells : 0)
+        if checksAgreement {
+            for i in 0..<cells {
+                for j in 0..<referenceCells { columnBest[j] = max(columnBest[j], similarity[i * referenceCells + j]) }
+            }
         }
         let inverseTemperature = 1 / settings.temperature
         for i in 0..<cells {
@@ -189,7 +193,7 @@ public struct ReferenceMatcher: Sendable {
                 b += weight * chroma[2 * j + 1]
             }
             // A cell its best match would rather give to another target cell is no match.
-            let agreed = columnBest[bestCell] - best <= settings.agreement
+            let agreed = !checksAgreement || columnBest[bestCell] - best <= settings.agreement
             (match.a[i], match.b[i], match.confidence[i]) = (a / total, b / total, agreed ? best : -1)
         }
         return match
